@@ -1,0 +1,292 @@
+"""The contract every service implements: fields, format check, live test, one result type.
+
+Nothing here imports Qt: the wizard, the dashboard and the `check` command all read the same
+`Integration` objects from the registry and never special-case a service.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from .status import Failure, Status
+from .transport import DEFAULT_TIMEOUT, Attempt, is_loopback_host
+
+log = logging.getLogger(__name__)
+
+
+Kind = Literal["license", "crm", "payment"]
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One credential input. `help` names where the owner finds the value in that service."""
+
+    name: str
+    label: str
+    help: str
+    secret: bool = False
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) when the field is a choice
+    default: str = ""
+    placeholder: str = ""
+    group: str = ""  # fields that only count together (PayPal's signature trio vs REST pair)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the format check, tied to a field where it can be."""
+
+    field: str | None
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class FormatReport:
+    """The cleaned values plus what the format check found; `ok` means a live test may run."""
+
+    values: dict[str, str]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    def for_field(self, name: str) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.field == name)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the service said about the account behind the credentials."""
+
+    name: str = ""
+    id: str = ""
+    mode: str = ""  # "test"/"live", "sandbox"/"live", or "" where it does not apply
+    email: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"account_name": self.name, "account_id": self.id, "mode": self.mode, "email": self.email}
+        out.update(self.extra)
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An item the owner can pick: a form, a Drip account."""
+
+    id: str
+    name: str
+    double_opt_in: bool | None = None  # forms only; None where the service does not say
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One answer to "do these credentials work?"."""
+
+    service: str
+    status: Status
+    message: str
+    detail: str = ""  # technical, for a "Details" disclosure; never holds a secret
+    account: Account = field(default_factory=Account)
+    choices: tuple[Choice, ...] = ()
+    warnings: tuple[str, ...] = ()
+    elapsed_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+    def details(self) -> dict[str, Any]:
+        """The account facts and the technical detail, as `check --json` prints them."""
+        out: dict[str, Any] = self.account.as_dict()
+        if self.choices:
+            out["choices"] = [{"id": c.id, "name": c.name} for c in self.choices]
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        if self.detail:
+            out["technical"] = self.detail
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "ok": self.ok,
+            "status": str(self.status),
+            "message": self.message,
+            "details": self.details(),
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+
+_MASK = "••••"
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Replace every secret value in text, so no message or detail can carry one."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", _MASK, text)
+    return text
+
+
+class Integration(ABC):
+    """One service. Subclasses declare fields and implement `validate` and `probe`."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    kind: ClassVar[Kind]
+    fields: ClassVar[tuple[Field, ...]]
+    default_base_url: ClassVar[str]
+    where_to_find: ClassVar[str]  # one sentence: the menu path in the service
+    guidance: ClassVar[str] = ""  # extra advice for the credentials page
+
+    # -- configuration -------------------------------------------------------------------------
+
+    @classmethod
+    def env_var(cls) -> str:
+        return override_env_var(cls.id)
+
+    def base_url(self) -> str:
+        """The service's API root, or the `ACCESSALLY_DESKTOP_<ID>_URL` override."""
+        override = os.environ.get(self.env_var(), "").strip()
+        url = (override or self.default_base_url).rstrip("/")
+        check_transport_url(url, what=self.env_var() if override else f"{self.name} API address")
+        return url
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.secret)
+
+    # -- format check ----------------------------------------------------------------------------
+
+    def check_format(self, values: Mapping[str, object]) -> FormatReport:
+        """Trim, check required fields, then the service's own shape checks. Instant, no I/O."""
+        cleaned: dict[str, str] = {}
+        problems: list[Problem] = []
+        for f in self.fields:
+            raw = values.get(f.name)
+            text = "" if raw is None else str(raw)
+            trimmed = text.strip()
+            if trimmed != text and trimmed:
+                problems.append(Problem(f.name, "note", f"Removed spaces or line breaks around the {f.label}."))
+            cleaned[f.name] = trimmed or (f.default if not text else "")
+        for f in self.fields:
+            if f.required and not cleaned[f.name]:
+                problems.append(Problem(f.name, "error", f"Enter the {f.label}. {f.help}"))
+            elif f.choices and cleaned[f.name] and cleaned[f.name] not in {v for v, _ in f.choices}:
+                allowed = ", ".join(v for v, _ in f.choices)
+                problems.append(Problem(f.name, "error", f"The {f.label} must be one of: {allowed}."))
+        for f in self.fields:
+            value = cleaned[f.name]
+            if value and any(ch.isspace() for ch in value) and not f.choices:
+                problems.append(Problem(f.name, "error", f"The {f.label} has a space or line break inside it; copy it again in one piece."))
+        try:
+            problems.extend(self.validate(cleaned))
+        except Exception:  # a shape check must never take the page down
+            log.exception("format check of %s failed", self.id)
+        return FormatReport(cleaned, tuple(problems))
+
+    def validate(self, values: dict[str, str]) -> list[Problem]:
+        """Service-specific shape checks on trimmed values. May fill derived values in place."""
+        return []
+
+    # -- live test -----------------------------------------------------------------------------
+
+    def test(self, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+             attempt: Attempt | None = None) -> CheckResult:
+        """Format-check, then ask the service. Never raises; never outlives the timeout."""
+        return self._run(self.probe, values, timeout=timeout, attempt=attempt)
+
+    @abstractmethod
+    def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
+        """The live call(s). Raise `Failure` for anything that is not a pass."""
+
+    def _run(self, call, values, *, timeout, attempt) -> CheckResult:
+        started = time.monotonic()
+        report = self.check_format(values)
+        secrets = [report.values.get(name, "") for name in self.secret_fields]
+        secrets += [str(values.get(name) or "") for name in self.secret_fields]
+        if not report.ok:
+            first = report.errors[0]
+            detail = "; ".join(p.message for p in report.errors[1:])
+            return CheckResult(self.id, Status.INVALID_FORMAT, first.message, detail=scrub(detail, secrets))
+        attempt = attempt or Attempt(timeout)
+        try:
+            with attempt:
+                self.check_base_url()
+                result = call(attempt, report.values)
+        except Failure as failure:
+            result = self.result(failure.status, failure.message, failure.detail)
+        except Exception as exc:  # an unexpected reply shape, a bug: still one honest result
+            log.warning("%s test failed unexpectedly: %s", self.id, type(exc).__name__, exc_info=True)
+            status, message, detail = attempt.explain(exc, self.name)
+            result = self.result(status, message, detail)
+        warnings = tuple(p.message for p in report.warnings) + result.warnings
+        elapsed = int((time.monotonic() - started) * 1000)
+        return replace(result, message=scrub(result.message, secrets), detail=scrub(result.detail, secrets),
+                       warnings=tuple(scrub(w, secrets) for w in warnings), elapsed_ms=elapsed)
+
+    def check_base_url(self) -> None:
+        try:
+            self.base_url()
+        except ValueError as exc:
+            raise Failure(Status.NETWORK_ERROR, str(exc)) from None
+
+    def result(self, status: Status, message: str, detail: str = "", **kw: Any) -> CheckResult:
+        return CheckResult(self.id, status, message, detail, **kw)
+
+    # -- lists the settings panel offers (forms, accounts) ------------------------------------
+
+    lists: ClassVar[Mapping[str, str]] = {}  # list name -> label, e.g. {"forms": "Opt-in forms"}
+
+    def fetch_list(self, name: str, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+                   attempt: Attempt | None = None) -> CheckResult:
+        """Fetch one of `lists` live; the items arrive as `CheckResult.choices`."""
+        if name not in self.lists:
+            raise KeyError(f"{self.id} has no list {name!r}")
+        return self._run(lambda a, v: self.probe_list(name, a, v), values, timeout=timeout, attempt=attempt)
+
+    def probe_list(self, name: str, attempt: Attempt, values: dict[str, str]) -> CheckResult:
+        raise NotImplementedError
+
+
+def override_env_var(service_id: str) -> str:
+    """The environment variable that points a service at another base URL (tests, sandbox, gateway)."""
+    return f"ACCESSALLY_DESKTOP_{service_id.upper()}_URL"
+
+
+_LOOPBACK_HINT = "Plain http:// is only allowed to this computer (127.0.0.1); use https://."
+
+
+def check_transport_url(url: str, *, what: str) -> None:
+    """Refuse anything but https://, or http:// to loopback. Raises ValueError with a user message."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"The {what} {url!r} is not a web address (https://…).")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError(f"The {what} {url!r} uses plain http://. {_LOOPBACK_HINT}")
+

@@ -1,0 +1,33 @@
+"""The outcome vocabulary, and the exception a probe raises for anything that is not a pass."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The fixed vocabulary of outcomes; every failure anywhere maps to exactly one."""
+
+    OK = "ok"
+    INVALID_FORMAT = "invalid_format"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    FORBIDDEN = "forbidden"
+    WRONG_ENVIRONMENT = "wrong_environment"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    NETWORK_ERROR = "network_error"
+    TLS_ERROR = "tls_error"
+    BAD_RESPONSE = "bad_response"
+    CANCELLED = "cancelled"
+
+
+class Failure(Exception):
+    """Raised inside a probe: the status, a sentence for the owner, and the technical detail."""
+
+    def __init__(self, status: Status, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail

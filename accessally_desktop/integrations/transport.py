@@ -1,0 +1,363 @@
+"""One shared HTTP setup for every service, and the one place HTTP failures become a Status.
+
+An `Attempt` is one live test: it owns the deadline (a real wall-clock limit, so a server that
+drips a byte a second is still cut off), the sockets it opened (so `cancel()` from another
+thread ends a blocked read at once), and the body-size cap. Every httpx client a service uses,
+including the one inside the official `stripe` package, goes through `Attempt.client()`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import ipaddress
+import json
+import logging
+import os
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from .. import APP_NAME, __version__
+from .status import Failure, Status
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 15.0
+MAX_BODY_BYTES = 2 * 1024 * 1024  # every verify call answers in a few KB
+USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
+
+_SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|password|pwd|signature|license)", re.I)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def redact_url(url: str) -> str:
+    """A URL safe for logs and details: credential-like query values are masked."""
+    parts = urlsplit(str(url))
+    query = [(k, "••••" if _SENSITIVE_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="•"), ""))
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Built once (loading CAs costs tens of ms). Verification is always on.
+
+    `SSL_CERT_FILE` (the usual OpenSSL variable) adds a private CA, e.g. a corporate gateway's.
+    """
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    extra = os.environ.get("SSL_CERT_FILE")
+    if extra and os.path.isfile(extra):
+        context.load_verify_locations(cafile=extra)
+    return context
+
+
+class _ResponseTooLarge(Exception):
+    pass
+
+
+class _CappedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt) -> None:
+        self._inner = inner
+        self._attempt = attempt
+
+    def __iter__(self) -> Iterator[bytes]:
+        total = 0
+        for chunk in self._inner:
+            total += len(chunk)
+            if total > MAX_BODY_BYTES:
+                self._attempt._stop("too_large")
+                raise _ResponseTooLarge(f"answer larger than {MAX_BODY_BYTES} bytes")
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AttemptTransport(httpx.HTTPTransport):
+    """Applies the attempt's deadline, socket tracking and body cap to every request."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(verify=_ssl_context(), retries=0)
+        self._attempt = attempt
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = self._attempt
+        attempt.raise_if_stopped()
+        attempt.last_url = str(request.url)
+        request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
+        request.extensions["trace"] = attempt._trace
+        response = super().handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers,
+                              stream=_CappedStream(response.stream, attempt), extensions=response.extensions)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete HTTP answer, read within the cap, with the parsing every service needs."""
+
+    service: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def excerpt(self, limit: int = 300) -> str:
+        text = " ".join(self.text.split())
+        return text[:limit] + ("…" if len(text) > limit else "")
+
+    def describe(self) -> str:
+        return f"HTTP {self.status} from {redact_url(self.url)}: {self.excerpt() or '(empty body)'}"
+
+    def looks_like_html(self) -> bool:
+        head = self.body[:512].lstrip().lower()
+        return "html" in self.headers.get("content-type", "").lower() or head.startswith((b"<!doctype", b"<html"))
+
+    def json(self) -> Any:
+        """The parsed body, or a BAD_RESPONSE failure saying why it is not data."""
+        if self.looks_like_html():
+            raise Failure(Status.BAD_RESPONSE,
+                          f"{self.service} answered with a web page instead of data. "
+                          "Check the address, or try again later if the service is down.", self.describe())
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            raise Failure(Status.BAD_RESPONSE, f"{self.service} sent an answer this app could not read.",
+                          self.describe()) from None
+
+    def json_object(self) -> dict[str, Any]:
+        data = self.json()
+        if not isinstance(data, dict):
+            raise Failure(Status.BAD_RESPONSE, f"{self.service} sent an answer in an unexpected shape.", self.describe())
+        return data
+
+    def retry_after(self) -> float | None:
+        """Seconds the service asked us to wait (Retry-After as seconds or an HTTP date)."""
+        value = self.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+    def fail_for_status(self, *, invalid_credentials: str | None = None, forbidden: str | None = None,
+                        not_found: str | None = None) -> None:
+        """Return on 2xx; otherwise raise the shared mapping, with the service's own wording."""
+        if 200 <= self.status < 300:
+            return
+        raise self.failure(invalid_credentials=invalid_credentials, forbidden=forbidden, not_found=not_found)
+
+    def failure(self, *, invalid_credentials: str | None = None, forbidden: str | None = None,
+                not_found: str | None = None) -> Failure:
+        name, code, detail = self.service, self.status, self.describe()
+        if code == 401:
+            return Failure(Status.INVALID_CREDENTIALS,
+                           invalid_credentials or f"{name} did not accept these credentials. Copy them again.", detail)
+        if code == 403:
+            return Failure(Status.FORBIDDEN, forbidden or
+                           f"{name} recognised the credentials but refused access. "
+                           "Check that the user or key has the needed permissions.", detail)
+        if code == 404:
+            return Failure(Status.NOT_FOUND, not_found or
+                           f"{name} has nothing at this address. Check the account address.", detail)
+        if code == 429:
+            wait = self.retry_after()
+            when = f"in {_seconds(wait)}" if wait is not None else "in a minute"
+            return Failure(Status.RATE_LIMITED,
+                           f"{name} is limiting how fast it answers right now. Try again {when}.", detail)
+        if code >= 500:
+            return Failure(Status.SERVER_ERROR,
+                           f"{name} has a problem on its side (HTTP {code}). Try again in a few minutes.", detail)
+        if 300 <= code < 400:
+            return Failure(Status.BAD_RESPONSE,
+                           f"{name} sent us to another address ({redact_url(self.headers.get('location', '?'))}); "
+                           "credentials are never followed there. Check the address.", detail)
+        return Failure(Status.BAD_RESPONSE, f"{name} gave an unexpected answer (HTTP {code}).", detail)
+
+
+def _seconds(value: float) -> str:
+    seconds = max(1, round(value))
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{round(seconds / 60)} minutes"
+
+
+class Attempt:
+    """One live test: a deadline, cancellable from any thread, that closes what it opened.
+
+    Use as a context manager around the calls (`Integration.test` does); call `cancel()` from
+    another thread to end it at once. A cancelled or timed-out attempt ends its blocked socket
+    reads immediately and leaves no thread or socket behind.
+    """
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.timeout = float(timeout)
+        self.stopped: str | None = None  # "cancelled", "timeout" or "too_large"
+        self.last_url = ""
+        self._deadline = time.monotonic() + self.timeout
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._clients: list[httpx.Client] = []
+        self._timer: threading.Timer | None = None
+
+    # -- lifetime ----------------------------------------------------------------------------------
+
+    def __enter__(self) -> Attempt:
+        self._deadline = time.monotonic() + self.timeout
+        self._timer = threading.Timer(self.timeout, self._stop, ("timeout",))
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer:
+            self._timer.cancel()
+        with self._lock:
+            clients, self._clients = self._clients, []
+            self._sockets = []
+        for client in clients:
+            client.close()
+
+    def cancel(self) -> None:
+        """End the attempt now; the running call returns a CANCELLED result."""
+        self._stop("cancelled")
+
+    def remaining(self) -> float:
+        return self._deadline - time.monotonic()
+
+    def raise_if_stopped(self) -> None:
+        if self.stopped or self.remaining() <= 0:
+            self._stop("timeout")
+            raise httpx.ReadTimeout("attempt stopped: " + str(self.stopped))
+
+    def _stop(self, reason: str) -> None:
+        with self._lock:
+            if self.stopped is None:
+                self.stopped = reason
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+    def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        with self._lock:
+            self._sockets.append(sock)
+            stopped = self.stopped
+        if stopped:
+            _shutdown(sock)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def client(self) -> httpx.Client:
+        """An httpx client bound to this attempt: our User-Agent, no redirects, TLS verified."""
+        client = httpx.Client(transport=_AttemptTransport(self), headers={"User-Agent": USER_AGENT},
+                              follow_redirects=False)
+        with self._lock:
+            self._clients.append(client)
+        return client
+
+    def request(self, service: str, method: str, url: str, **kwargs: Any) -> Reply:
+        """Send one request and read the whole (capped) answer; failures become `Failure`."""
+        if not self._clients:
+            self.client()
+        client = self._clients[0]
+        try:
+            response = client.request(method, url, **kwargs)
+            body = response.read()
+        except Exception as exc:
+            status, message, detail = self.explain(exc, service)
+            raise Failure(status, message, detail) from None
+        log.debug("%s %s -> %s (%d bytes)", method, redact_url(url), response.status_code, len(body))
+        return Reply(service, response.status_code, response.headers, body, str(response.url))
+
+    def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
+        """Map any exception raised while talking to a service to (status, message, detail)."""
+        host = urlsplit(self.last_url).hostname or service
+        where = f"{type(exc).__name__} on {redact_url(self.last_url) or service}"
+        chain = list(_cause_chain(exc))
+        if self.stopped == "cancelled":
+            return Status.CANCELLED, "The test was cancelled.", where
+        if self.stopped == "timeout" or any(isinstance(e, (httpx.TimeoutException, TimeoutError, socket.timeout)) for e in chain):
+            return (Status.TIMEOUT, f"{service} did not answer within {self.timeout:g} seconds. "
+                    "Check your internet connection, or try again later.", where)
+        if self.stopped == "too_large":
+            return (Status.BAD_RESPONSE, f"{service} sent a far larger answer than expected. "
+                    "Check the address: it does not look like the service's API.", where)
+        for err in chain:
+            if isinstance(err, ssl.SSLCertVerificationError):
+                return (Status.TLS_ERROR, f"The secure connection to {host} could not be verified "
+                        f"({err.verify_message or 'untrusted certificate'}). Nothing was sent. If you are on a "
+                        "company or public network, try another one.", f"{where}: {err}")
+            if isinstance(err, ssl.SSLError):
+                return (Status.TLS_ERROR, f"A secure connection to {host} could not be set up. Nothing was sent.",
+                        f"{where}: {err}")
+        for err in chain:
+            if isinstance(err, socket.gaierror):
+                return (Status.NETWORK_ERROR, f"Could not find {host}. Check the address and your internet "
+                        "connection.", f"{where}: {err}")
+            if isinstance(err, ConnectionRefusedError):
+                return (Status.NETWORK_ERROR, f"Could not connect to {host}: the connection was refused. "
+                        "Check the address, or try again later.", f"{where}: {err}")
+        if any(isinstance(e, httpx.ConnectError) for e in chain):
+            return (Status.NETWORK_ERROR, f"Could not connect to {host}. Check the address and your internet "
+                    "connection.", f"{where}: {exc}")
+        if any(isinstance(e, (httpx.TransportError, ConnectionError, OSError)) for e in chain):
+            return (Status.NETWORK_ERROR, f"The connection to {service} broke off before it answered. "
+                    "Try again.", f"{where}: {exc}")
+        return (Status.BAD_RESPONSE, f"{service} gave an answer this app does not understand.",
+                f"{where}: {exc}")
+
+
+def _cause_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def fail(status: Status, message: str, detail: str = "") -> NoReturn:
+    raise Failure(status, message, detail)
