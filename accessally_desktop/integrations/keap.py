@@ -1,0 +1,121 @@
+"""Infusionsoft / Keap: one Service Account Key or Personal Access Token in the X-Keap-API-Key header.
+
+Quirks: a bad key is refused by Keap's Apigee gateway with a 401 whose body fits none of Keap's
+own error schemas (`{"fault": {"faultstring": …}}`), while the REST API itself answers v1 errors
+Spring-style (`{"message", "localizedMessage", …}`) and v2 errors as `{"code", "message", "status",
+"details"}`; all three are read tolerantly. Keap retired the old 32-hex "legacy" API keys in
+2024–2025, so one of those is refused before any call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .base import Account, CheckResult, Field, Integration, Problem
+from .status import Failure, Status
+from .transport import Attempt, Reply
+
+WHERE = ("In Keap: Settings > API Settings. An admin can make a Service Account Key there; "
+         "any user can make a Personal Access Token.")
+
+_MAKE_A_KEY = ("Make a Service Account Key in Keap under Settings > API Settings > Service Account Keys "
+               "(admins only), or a Personal Access Token on the same page, and paste it here.")
+
+_LEGACY_KEY = re.compile(r"[0-9a-fA-F]{32}")
+KEY_PREFIX = "KeapAK-"
+
+
+class Keap(Integration):
+    id = "infusionsoft"
+    name = "Infusionsoft / Keap"
+    kind = "crm"
+    default_base_url = "https://api.infusionsoft.com"
+    where_to_find = WHERE
+    guidance = ("Keap retired its old legacy API keys (32 letters and digits) in 2024–2025; they no longer work. "
+                "Use a Service Account Key (Settings > API Settings > Service Account Keys, admins only), which "
+                "sees all your Keap data, or a Personal Access Token from the same page, which only sees what "
+                "its user may see.")
+    fields = (
+        Field("api_key", "Service Account Key or Personal Access Token", WHERE, secret=True,
+              placeholder="KeapAK-…"),
+    )
+
+    def validate(self, values: dict[str, str]) -> list[Problem]:
+        key = values["api_key"]
+        if not key:
+            return []
+        if _LEGACY_KEY.fullmatch(key):
+            return [Problem("api_key", "error",
+                            "This is an old Keap legacy API key. Keap retired those in 2024–2025 and no longer "
+                            "accepts them. " + _MAKE_A_KEY)]
+        if not key.startswith(KEY_PREFIX):
+            return [Problem("api_key", "warning",
+                            f"Keap keys usually start with “{KEY_PREFIX}”. Check that you copied the whole "
+                            "Service Account Key or Personal Access Token.")]
+        return []
+
+    def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
+        reply = attempt.request(self.name, "GET", f"{self.base_url()}/crm/rest/v1/account/profile",
+                                headers={"X-Keap-API-Key": values["api_key"], "Accept": "application/json"})
+        self._fail_for_status(reply)
+        profile = reply.json_object()
+        if not any(k in profile for k in ("name", "email", "website", "time_zone", "address")):
+            raise Failure(Status.BAD_RESPONSE, "Keap answered, but not with an account profile.", reply.describe())
+        name = _text(profile.get("name"))
+        email = _text(profile.get("email"))
+        account = Account(name=name, email=email)
+        who = name or email or "your Keap account"
+        if name and email:
+            who = f"{name} ({email})"
+        return self.result(Status.OK, f"Connected to Keap account {who}.", account=account)
+
+    def _fail_for_status(self, reply: Reply) -> None:
+        if 200 <= reply.status < 300:
+            return
+        reason = error_reason(reply)
+        detail = f"{reason} | {reply.describe()}" if reason else reply.describe()
+        if 400 <= reply.status < 500 and reply.status not in (401, 403, 404, 429):
+            said = f" (Keap said: “{reason}”)" if reason else ""
+            raise Failure(Status.BAD_RESPONSE, f"Keap refused the request{said}. Try again; if it keeps "
+                                               "happening, make a new key.", detail)
+        failure = reply.failure(
+            invalid_credentials="Keap did not accept this key: it may be mistyped, revoked, or a retired legacy "
+                                "key. " + _MAKE_A_KEY,
+            forbidden="Keap recognised the key but refused to show the account. A Personal Access Token only "
+                      "sees what its user may see: make the token as an admin user, or use a Service Account "
+                      "Key (Settings > API Settings, admins only).",
+            not_found="Keap has no account profile at this address. If you changed the Keap API address, "
+                      "remove that change; otherwise try again later.")
+        raise Failure(failure.status, failure.message, detail)
+
+
+def error_reason(reply: Reply) -> str:
+    """Keap's own words for an error, from whichever of its three error shapes came back."""
+    try:
+        data: Any = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    fault = data.get("fault")
+    if isinstance(fault, dict):  # Apigee gateway: {"fault": {"faultstring", "detail": {"errorcode"}}}
+        text = _text(fault.get("faultstring"))
+        detail = fault.get("detail")
+        code = _text(detail.get("errorcode")) if isinstance(detail, dict) else ""
+        return f"{text} [{code}]" if text and code else text or code
+    # v2: {"code", "message", "status", "details": [...]}; v1 Spring: {"message", "localizedMessage", ...}
+    for key in ("message", "localizedMessage", "error_description", "error"):
+        text = _text(data.get(key))
+        if text:
+            status = _text(data.get("status"))
+            return f"{text} [{status}]" if status and not status.isdigit() else text
+    return ""
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+INTEGRATION = Keap()
