@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.errors
 import pytest
 
 from accessally_desktop.integrations import registry
@@ -33,3 +40,64 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     yield start
     for server in started:
         server.stop()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keyring backend, so tests exercise the real `keyring` code path."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.entries:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.entries[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Config, data, cache and state dirs under tmp, so no test touches the real ones."""
+    dirs = {}
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        path = tmp_path / "xdg" / name.lower()
+        path.mkdir(parents=True)
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(path))
+        dirs[name.lower()] = path
+    return dirs
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring for every test; the real one is never touched."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real, unlocked GNOME Keyring on this test run's D-Bus session (see README's test command)."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not shutil.which("gnome-keyring-daemon"):
+        message = "needs dbus-run-session and gnome-keyring-daemon (README's test command provides both)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    home = tmp_path_factory.mktemp("keyring-home")
+    env = {**os.environ, "HOME": str(home)}
+    subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"], input=b"pw\n", env=env,
+                   check=True, capture_output=True, timeout=30)
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    yield backend

@@ -1,0 +1,217 @@
+"""Typed settings per site profile, in one human-readable JSON file. Never a secret in here.
+
+The file lives in the user's config dir, carries a `version` so later releases can migrate it,
+is written atomically (temp file + rename), and a file that cannot be read is moved aside as
+`settings.json.corrupt-<timestamp>` so the app starts from defaults instead of crashing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from . import APP_NAME
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+SETTINGS_FILE = "settings.json"
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+@dataclass
+class CrmOptions:
+    """AccessAlly's General Settings > Payment > CRM Integration options."""
+
+    ontraport_tracking: bool = True
+    ontraport_sync: bool = False
+    activecampaign_form: str = ""  # form id; "" until chosen
+    activecampaign_form_name: str = ""
+    convertkit_form: str = ""
+    convertkit_form_name: str = ""
+    drip_tracking: bool = True
+
+
+@dataclass
+class SavedResult:
+    """The last live test of a service, so the dashboard and summary can show it at start."""
+
+    status: str
+    message: str
+    account_name: str = ""
+    account_id: str = ""
+    mode: str = ""
+    tested_at: float = 0.0  # epoch seconds
+    elapsed_ms: int = 0
+    untested: bool = False  # the owner chose to continue without a passing test
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SiteProfile:
+    """One membership site: which services it uses and their non-secret values."""
+
+    name: str
+    site_url: str = ""
+    crm: str = ""  # a CRM service id, "none" for AccessAlly Managed, "" when not chosen yet
+    stripe: bool = False
+    paypal: bool = False
+    payments_later: bool = False
+    stripe_mode: str = "test"
+    paypal_environment: str = "live"
+    paypal_credentials: str = "signature"  # "signature" (NVP API Signature) or "rest"
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # service id -> non-secret fields
+    options: CrmOptions = field(default_factory=CrmOptions)
+    results: dict[str, SavedResult] = field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.crm or self.stripe or self.paypal or self.results)
+
+    def services(self) -> list[str]:
+        """The services this site uses, in dashboard order."""
+        out = ["license"]
+        if self.crm and self.crm != "none":
+            out.append(self.crm)
+        out += [s for s, used in (("stripe", self.stripe), ("paypal", self.paypal)) if used]
+        return out
+
+
+@dataclass
+class Settings:
+    sites: dict[str, SiteProfile] = field(default_factory=dict)
+    last_site: str = ""
+    window: dict[str, Any] = field(default_factory=dict)  # UI state (geometry, last page)
+
+    def current(self) -> SiteProfile:
+        """The last used site, creating a first one on a fresh install."""
+        if self.last_site not in self.sites:
+            if not self.sites:
+                self.sites["My site"] = SiteProfile("My site")
+            self.last_site = next(iter(self.sites))
+        return self.sites[self.last_site]
+
+
+@dataclass
+class LoadOutcome:
+    settings: Settings
+    problem: str = ""  # a message for the owner when the file had to be set aside
+
+
+class SettingsStore:
+    """Reads and writes the settings file; the only code that touches it."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or config_dir()
+        self.path = self.directory / SETTINGS_FILE
+
+    def load(self) -> LoadOutcome:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return LoadOutcome(Settings())
+        except OSError as exc:
+            return LoadOutcome(Settings(), f"Your settings could not be read ({exc.strerror}). "
+                                           "Starting with defaults; the file was left as it is.")
+        try:
+            return LoadOutcome(settings_from_dict(json.loads(raw.decode("utf-8"))))
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+            log.warning("settings file unreadable: %s", type(exc).__name__)
+            moved = self._set_aside()
+            where = f" It was kept as {moved.name}." if moved else ""
+            return LoadOutcome(Settings(), f"Your settings file was damaged and could not be read, so the app "
+                                           f"started from defaults.{where} Secrets in the keyring are untouched.")
+
+    def _set_aside(self) -> Path | None:
+        target = self.path.with_name(f"{SETTINGS_FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(self.path, target)
+            return target
+        except OSError:
+            return None
+
+    def save(self, settings: Settings) -> None:
+        """Write all settings at once: a reader sees the old file or the new one, never half."""
+        data = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, sort_keys=False)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(data + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    return {"version": SETTINGS_VERSION, **asdict(settings)}
+
+
+def settings_from_dict(data: Any) -> Settings:
+    """Build Settings from parsed JSON, tolerating missing keys; wrong shapes raise TypeError."""
+    if not isinstance(data, dict):
+        raise TypeError("settings must be an object")
+    version = data.get("version")
+    if not isinstance(version, int) or version > SETTINGS_VERSION:
+        raise TypeError(f"unsupported settings version {version!r}")
+    sites_raw = _typed(data.get("sites", {}), dict)
+    sites = {str(name): _site(str(name), _typed(site, dict)) for name, site in sites_raw.items()}
+    return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
+                    window=_typed(data.get("window", {}), dict))
+
+
+def _site(name: str, raw: dict[str, Any]) -> SiteProfile:
+    defaults = SiteProfile(name)
+    simple = {key: _typed(raw.get(key, getattr(defaults, key)), type(getattr(defaults, key)))
+              for key in ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode",
+                          "paypal_environment", "paypal_credentials")}
+    values = {str(service): {str(k): _typed(v, str) for k, v in _typed(fields, dict).items()}
+              for service, fields in _typed(raw.get("values", {}), dict).items()}
+    options = _dataclass(CrmOptions, _typed(raw.get("options", {}), dict))
+    results = {str(service): _dataclass(SavedResult, _typed(result, dict))
+               for service, result in _typed(raw.get("results", {}), dict).items()}
+    return SiteProfile(name, values=values, options=options, results=results, **simple)
+
+
+_SCALARS = {"bool": bool, "str": str, "int": int, "float": float}
+
+
+def _dataclass(cls: type, raw: dict[str, Any]) -> Any:
+    """Build a flat dataclass from a dict, checking each known key's type; unknown keys are dropped."""
+    kwargs: dict[str, Any] = {}
+    for spec in dataclasses.fields(cls):
+        if spec.name not in raw:
+            continue
+        value = raw[spec.name]
+        if spec.type in _SCALARS:
+            value = _typed(value, _SCALARS[spec.type])
+        elif spec.type == "dict[str, str]":
+            value = {str(k): _typed(v, str) for k, v in _typed(value, dict).items()}
+        kwargs[spec.name] = value
+    return cls(**kwargs)
+
+
+def _typed(value: Any, expected: type) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
+    return value

@@ -1,0 +1,122 @@
+"""A site's complete configuration: settings file plus keyring, saved all or nothing.
+
+Credential values are addressed as "<service>.<field>". Stripe keeps a test and a live pair,
+addressed "stripe.test.secret_key" / "stripe.live.publishable_key"; the active mode picks one.
+Secret fields go to the secret store, the rest to the site profile's `values`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .integrations import registry
+from .secrets import SecretStore, SecretStoreError
+from .settings import Settings, SettingsStore, SiteProfile
+
+log = logging.getLogger(__name__)
+
+STRIPE_MODES = ("test", "live")
+
+
+class SaveError(Exception):
+    """Saving failed; the message says which part, and the previous saved state is intact."""
+
+
+def variants(service_id: str) -> tuple[str, ...]:
+    """Stripe stores a pair per mode; every other service one set."""
+    return STRIPE_MODES if service_id == "stripe" else ("",)
+
+
+def stored_name(service_id: str, field_name: str, variant: str = "") -> str:
+    return ".".join(p for p in (service_id, variant, field_name) if p)
+
+
+def active_variant(profile: SiteProfile, service_id: str) -> str:
+    return profile.stripe_mode if service_id == "stripe" else ""
+
+
+def secret_names(service_ids: list[str] | tuple[str, ...] = registry.SERVICE_IDS) -> list[str]:
+    """Every keyring entry name the given services can have."""
+    names = []
+    for service_id in service_ids:
+        integration = registry.get(service_id)
+        for variant in variants(service_id):
+            names += [stored_name(service_id, f, variant) for f in integration.secret_fields]
+    return names
+
+
+@dataclass
+class Storage:
+    """The settings file and the secret store, behind one save that cannot half-succeed."""
+
+    settings_store: SettingsStore
+    secrets: SecretStore
+
+    def read_secrets(self, site: str, names: list[str] | None = None) -> dict[str, str]:
+        """Secrets of a site that are set. Slow (keyring): call off the GUI thread."""
+        found = {}
+        for name in names if names is not None else secret_names():
+            value = self.secrets.get(site, name)
+            if value:
+                found[name] = value
+        return found
+
+    def values_for(self, profile: SiteProfile, service_id: str, secrets: Mapping[str, str]) -> dict[str, str]:
+        """The field values to test a service with: non-secret from the profile, secret from `secrets`."""
+        variant = active_variant(profile, service_id)
+        saved = profile.values.get(service_id, {})
+        values = {}
+        for f in registry.get(service_id).fields:
+            name = stored_name(service_id, f.name, variant)
+            values[f.name] = secrets.get(name, "") if f.secret else saved.get(stored_name("", f.name, variant), "")
+        return values
+
+    def commit(self, settings: Settings, site: str, secret_changes: Mapping[str, str | None]) -> None:
+        """Write changed secrets (None deletes) and the settings file, all or nothing.
+
+        Secrets go first, each old value remembered; if any write fails, or the settings file
+        cannot be written after them, every secret already written is put back.
+        """
+        previous: dict[str, str | None] = {}
+        try:
+            for name, value in secret_changes.items():
+                old = self.secrets.get(site, name)
+                if old == value or (old is None and not value):
+                    continue
+                previous[name] = old
+                if value:
+                    self.secrets.set(site, name, value)
+                else:
+                    self.secrets.delete(site, name)
+        except SecretStoreError as exc:
+            self._restore(site, previous)
+            raise SaveError(f"{exc} Nothing was changed: your previous setup is still saved.") from None
+        try:
+            self.settings_store.save(settings)
+        except OSError as exc:
+            self._restore(site, previous)
+            reason = exc.strerror or type(exc).__name__
+            raise SaveError(f"The settings file could not be written to {self.settings_store.directory} ({reason}). "
+                            "Nothing was changed: your previous setup is still saved.") from None
+
+    def _restore(self, site: str, previous: Mapping[str, str | None]) -> None:
+        for name, old in previous.items():
+            try:
+                if old:
+                    self.secrets.set(site, name, old)
+                else:
+                    self.secrets.delete(site, name)
+            except SecretStoreError:
+                log.error("could not restore keyring entry %s of site %s", name, site)
+
+    def delete_site(self, settings: Settings, site: str) -> None:
+        """Remove a site profile and every secret it had."""
+        self.commit(settings_without(settings, site), site, {name: None for name in secret_names()})
+
+
+def settings_without(settings: Settings, site: str) -> Settings:
+    sites = {name: profile for name, profile in settings.sites.items() if name != site}
+    last = settings.last_site if settings.last_site != site else next(iter(sites), "")
+    return Settings(sites=sites, last_site=last, window=settings.window)
