@@ -1,0 +1,1 @@
+"""The Qt user interface. It depends on the core; the core never imports it."""

@@ -1,0 +1,858 @@
+"""The Get Started setup wizard: license, CRM, payments, summary; Finish saves everything at once.
+
+Pages have explicit ids and one `next_page` function holds the page graph. Every input is a
+wizard field named "<service id>.<field>" (plus crm.provider, payments.*, stripe.mode,
+paypal.environment), so tests and later pages read the same names.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+
+from PySide6.QtCore import Property, Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QScrollArea, QHBoxLayout, QLabel,
+                               QMessageBox, QRadioButton, QStackedWidget, QVBoxLayout, QWidget, QWizard,
+                               QWizardPage)
+
+from .. import APP_NAME
+from ..integrations import CheckResult, Status, registry
+from ..integrations.base import Account
+from ..settings import SavedResult, Settings, SiteProfile
+from ..storage import STRIPE_MODES, SaveError, Storage, secret_names, stored_name
+from .widgets import STATUS_WORDS, CheckPanel, CredentialsForm, StatusBadge
+from .workers import LiveTest, submit
+
+log = logging.getLogger(__name__)
+
+NO_CRM = "none"
+DEFAULT_TEST_TIMEOUT = 15.0
+
+
+class PageId(IntEnum):
+    WELCOME = 0
+    LICENSE = 1
+    CRM = 2
+    CRM_CREDENTIALS = 3
+    PAYMENTS = 4
+    SUMMARY = 5
+
+
+def next_page(current: PageId, crm: str) -> int:
+    """The page graph: AccessAlly Managed (no CRM) skips the credentials page."""
+    if current == PageId.CRM:
+        return PageId.PAYMENTS if crm in ("", NO_CRM) else PageId.CRM_CREDENTIALS
+    if current == PageId.SUMMARY:
+        return -1
+    return current + 1
+
+
+class ChoiceGroup(QWidget):
+    """Radio buttons with one string `value` property, so a choice can be a wizard field."""
+
+    valueChanged = Signal(str)
+
+    def __init__(self, choices: list[tuple[str, str]], title: str, parent: QWidget | None = None,
+                 horizontal: bool = False) -> None:
+        super().__init__(parent)
+        self._group = QButtonGroup(self)
+        self._buttons: dict[str, QRadioButton] = {}
+        layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for value, label in choices:
+            button = QRadioButton(label)
+            button.setObjectName(f"choice_{value}")
+            self._group.addButton(button)
+            self._buttons[value] = button
+            layout.addWidget(button)
+            button.toggled.connect(lambda on, v=value: on and self.valueChanged.emit(v))
+        if horizontal:
+            layout.addStretch(1)
+        self.setAccessibleName(title)
+
+    def get_value(self) -> str:
+        return next((v for v, b in self._buttons.items() if b.isChecked()), "")
+
+    def set_value(self, value: str) -> None:
+        if value in self._buttons:
+            self._buttons[value].setChecked(True)
+
+    def button(self, value: str) -> QRadioButton:
+        return self._buttons[value]
+
+    value = Property(str, get_value, set_value, notify=valueChanged)
+
+
+@dataclass
+class Tested:
+    """A result and the exact values it was for: editing any value makes it stale."""
+
+    values: dict[str, str]
+    result: CheckResult
+
+
+class ServiceBox(QWidget):
+    """One service's form, live-test panel and results, shared by the credential pages.
+
+    Signals: changed() when its values or result change (the page re-checks Next).
+    """
+
+    changed = Signal()
+
+    def __init__(self, wizard: SetupWizard, service_id: str, *, button: str = "&Test connection",
+                 action: str = "test", fields=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wizard = wizard
+        self.service_id = service_id
+        self.integration = registry.get(service_id)
+        self.action = action
+        self.form = CredentialsForm(self.integration, fields)
+        self.panel = CheckPanel(service_id, button)
+        self._running: LiveTest | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form)
+        layout.addWidget(self.panel)
+        self.form.edited.connect(self._edited)
+        self.panel.start_requested.connect(self.start_test)
+        self.panel.cancel_requested.connect(self.cancel_test)
+
+    # values may be supplemented by a page (PayPal's environment lives in another form)
+    def values(self) -> dict[str, str]:
+        return self.form.values()
+
+    def register(self, page: QWizardPage) -> None:
+        for name, widget in self.form.inputs.items():
+            prop = "currentData" if isinstance(widget, QComboBox) else "text"
+            signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.textChanged
+            page.registerField(f"{self.service_id}.{name}", widget, prop, signal)
+
+    def tested(self) -> Tested | None:
+        return self.wizard.tested.get(self.service_id)
+
+    def current_result(self) -> CheckResult | None:
+        tested = self.tested()
+        if tested and tested.values == self.integration.check_format(self.values()).values:
+            return tested.result
+        return None
+
+    def passed(self) -> bool:
+        result = self.current_result()
+        return result is not None and result.ok
+
+    def start_test(self) -> None:
+        report = self.integration.check_format(self.values())
+        self.form.show_problems(all_fields=True)
+        if not report.ok:
+            self.panel.show_result(CheckResult(self.service_id, Status.INVALID_FORMAT, report.errors[0].message))
+            return
+        self.cancel_test()
+        self.panel.set_running(True)
+        test = LiveTest(self.service_id, report.values, timeout=self.wizard.test_timeout, action=self.action,
+                        parent=self)
+        test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
+        self._running = test
+
+    def cancel_test(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            running.cancel()
+            self.panel.set_running(False)
+            self.panel.show_result(CheckResult(self.service_id, Status.CANCELLED, "The test was cancelled."))
+
+    @property
+    def running(self) -> bool:
+        return self._running is not None
+
+    def _finished(self, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:
+        test.deleteLater()
+        if test is not self._running:
+            return  # cancelled or superseded: its answer no longer matters
+        self._running = None
+        self.panel.set_running(False)
+        self.wizard.tested[self.service_id] = Tested(values, result)
+        self.wizard.untested.discard(self.service_id)
+        self.panel.show_result(result)
+        self.on_result(result)
+        self.changed.emit()
+
+    def on_result(self, result: CheckResult) -> None:
+        """Hook for pages that act on a result (Drip's account picker)."""
+
+    def _edited(self) -> None:
+        if self.service_id in self.wizard.tested and self.current_result() is None:
+            self.panel.show_result(None)  # the shown result was for other values
+        self.changed.emit()
+
+    def show_saved(self) -> None:
+        result = self.current_result()
+        if result is not None:
+            self.panel.show_result(result)
+
+
+class CredentialPage(QWizardPage):
+    """A page whose Next needs its services tested ok, or an explicit "continue untested"."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.setup = wizard
+        self.untested_box = QCheckBox(self.tr("Continue &without a passing test (I'll fix it later)"))
+        self.untested_box.setObjectName(f"untested_{type(self).__name__}")
+        self.untested_box.setToolTip(self.tr("Your values are saved as entered and marked untested on the Summary."))
+        self.untested_box.toggled.connect(self._untested_toggled)
+
+    def boxes(self) -> list[ServiceBox]:
+        """The service boxes in use on this page right now."""
+        raise NotImplementedError
+
+    def _untested_toggled(self, on: bool) -> None:
+        for box in self.boxes():
+            if on and not box.passed():
+                self.setup.untested.add(box.service_id)
+            else:
+                self.setup.untested.discard(box.service_id)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        boxes = self.boxes()
+        if any(box.running for box in boxes):
+            return False
+        for box in boxes:
+            if box.passed():
+                continue
+            if not (self.untested_box.isChecked() and box.integration.check_format(box.values()).ok):
+                return False
+        return True
+
+    def validatePage(self) -> bool:
+        self._untested_toggled(self.untested_box.isChecked())
+        return True
+
+    def cleanupPage(self) -> None:
+        for box in self.boxes():
+            box.cancel_test()
+
+    def watch(self, box: ServiceBox) -> ServiceBox:
+        box.changed.connect(self.completeChanged)
+        box.register(self)
+        return box
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setOpenExternalLinks(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    return label
+
+
+def _scrolling(content: QWidget) -> QScrollArea:
+    """Long forms scroll instead of squeezing their fields at large font sizes."""
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+class WelcomePage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.setObjectName("page_welcome")
+        self.setTitle(self.tr("Welcome to AccessAlly setup"))
+        self.setSubTitle(self.tr("Connect your license, your CRM and your payment processor. "
+                                 "Each connection is tested live before you go on."))
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading(self.tr(
+            "<p>Have these at hand (each is checked as you enter it):</p><ul>"
+            "<li><b>Your AccessAlly license key</b> — in your AccessAlly customer account "
+            "(<a href='https://accessally.com'>accessally.com</a>), and your site's address.</li>"
+            "<li><b>Your CRM's API credentials</b> — Keap, Ontraport, ActiveCampaign, ConvertKit/Kit or Drip. "
+            "The next pages say where each one is found.</li>"
+            "<li><b>Your payment keys</b> — Stripe: Developers &gt; API keys "
+            "(<a href='https://dashboard.stripe.com/apikeys'>dashboard.stripe.com/apikeys</a>); PayPal: "
+            "API Signature credentials (<a href='https://www.paypal.com/businessprofile/mytools/apiaccess'>"
+            "Account Settings &gt; API access</a>) or a REST app.</li></ul>"
+            "<p>Nothing is saved until you click <b>Finish</b>. Secrets go to your system keyring, "
+            "never into a file. You can run this wizard again at any time.</p>")))
+        self.site_label = QLabel()
+        self.site_label.setObjectName("welcome_site")
+        layout.addWidget(self.site_label)
+        layout.addStretch(1)
+        self.site_label.setText(self.tr("Setting up site: <b>%s</b>") % wizard.profile.name)
+
+
+class LicensePage(CredentialPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("page_license")
+        self.setTitle(self.tr("Activate your AccessAlly license"))
+        self.setSubTitle(self.tr("Enter your license key and your site's address, then click Activate."))
+        integration = registry.get("license")
+        action = "activate" if hasattr(integration, "activate") else "test"
+        self.box = self.watch(ServiceBox(wizard, "license", button="&Activate", action=action))
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading(integration.where_to_find))
+        layout.addWidget(self.box)
+        layout.addStretch(1)
+        layout.addWidget(self.untested_box)
+
+    def boxes(self) -> list[ServiceBox]:
+        return [self.box]
+
+
+class CrmPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.setObjectName("page_crm")
+        self.setTitle(self.tr("Choose your CRM"))
+        self.setSubTitle(self.tr("AccessAlly keeps your contacts and tags in one CRM. Pick the one you use."))
+        choices = [(crm_id, registry.get(crm_id).name) for crm_id in registry.CRM_IDS]
+        choices.append((NO_CRM, self.tr("AccessAlly Managed (no CRM)")))
+        self.choice = ChoiceGroup(choices, self.tr("CRM"))
+        self.choice.setObjectName("crm_choice")
+        for crm_id, _ in choices[:-1]:
+            self.choice.button(crm_id).setToolTip(registry.get(crm_id).where_to_find)
+        self.choice.valueChanged.connect(self.completeChanged)
+        self.registerField("crm.provider", self.choice, "value", self.choice.valueChanged)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.choice)
+        layout.addStretch(1)
+
+    def isComplete(self) -> bool:
+        return bool(self.choice.get_value())
+
+
+class DripBox(ServiceBox):
+    """Drip may see several accounts: offer a picker that fills in the account id."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard, "drip")
+        self.picker = QComboBox()
+        self.picker.setObjectName("drip_account_picker")
+        self.picker.setAccessibleName(self.tr("Drip account"))
+        self.picker_label = QLabel(self.tr("This token sees several Drip accounts. &Use account:"))
+        self.picker_label.setBuddy(self.picker)
+        self.picker_label.setVisible(False)
+        self.picker.setVisible(False)
+        self.layout().insertWidget(1, self.picker_label)
+        self.layout().insertWidget(2, self.picker)
+        self.picker.activated.connect(self._picked)
+
+    def on_result(self, result: CheckResult) -> None:
+        several = len(result.choices) > 1
+        self.picker_label.setVisible(several)
+        self.picker.setVisible(several)
+        if several:
+            self.picker.clear()
+            for choice in result.choices:
+                self.picker.addItem(f"{choice.name} ({choice.id})", choice.id)
+            current = self.picker.findData(self.values().get("account_id"))
+            self.picker.setCurrentIndex(current)
+
+    def _picked(self, index: int) -> None:
+        account_id = self.picker.itemData(index)
+        if account_id:
+            self.form.set_values({"account_id": account_id})
+            self.start_test()
+
+
+class CrmCredentialsPage(CredentialPage):
+    """One generic page: the chosen CRM's fields, built from its integration."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("page_crm_credentials")
+        self.stack = QStackedWidget()
+        self.crm_boxes: dict[str, ServiceBox] = {}
+        for crm_id in registry.CRM_IDS:
+            integration = registry.get(crm_id)
+            box = DripBox(wizard) if crm_id == "drip" else ServiceBox(wizard, crm_id)
+            self.watch(box)
+            holder = QWidget()
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            where = _heading(f"<b>{self.tr('Where to find it')}:</b> {integration.where_to_find}")
+            column.addWidget(where)
+            if integration.guidance:
+                guidance = _heading(integration.guidance)
+                guidance.setObjectName(f"guidance_{crm_id}")
+                column.addWidget(guidance)
+            column.addWidget(box)
+            column.addStretch(1)
+            self.stack.addWidget(holder)
+            self.crm_boxes[crm_id] = box
+        layout = QVBoxLayout(self)
+        layout.addWidget(_scrolling(self.stack), 1)
+        layout.addWidget(self.untested_box)
+
+    def crm(self) -> str:
+        return self.field("crm.provider") or ""
+
+    def initializePage(self) -> None:
+        crm = self.crm()
+        box = self.crm_boxes[crm]
+        self.stack.setCurrentWidget(box.parentWidget())
+        name = registry.get(crm).name
+        self.setTitle(self.tr("Connect %s") % name)
+        self.setSubTitle(self.tr("Paste your %s API credentials, then test the connection.") % name)
+        self.untested_box.setChecked(crm in self.setup.untested)
+        box.show_saved()
+
+    def boxes(self) -> list[ServiceBox]:
+        crm = self.crm()
+        return [self.crm_boxes[crm]] if crm in self.crm_boxes else []
+
+
+class PayPalBox(ServiceBox):
+    """PayPal: environment, then API Signature (what AccessAlly's PayPal Express uses) or a REST app."""
+
+    SETS = (("signature", "API Signature (username, password, signature)"), ("rest", "REST app (client ID, secret)"))
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        integration = registry.get("paypal")
+        groups = {f.group for f in integration.fields}
+        common = tuple(f for f in integration.fields if not f.group)
+        super().__init__(wizard, "paypal", fields=common)
+        self.kind = ChoiceGroup([(v, self.tr(label)) for v, label in self.SETS], self.tr("PayPal credentials"))
+        self.kind.setObjectName("paypal_credentials")
+        self.sets: dict[str, CredentialsForm] = {}
+        self.set_stack = QStackedWidget()
+        for value, _ in self.SETS:
+            fields = tuple(f for f in integration.fields if f.group == value) if value in groups else ()
+            form = CredentialsForm(integration, fields)
+            form.edited.connect(self._edited)
+            self.sets[value] = form
+            self.set_stack.addWidget(form)
+        self.kind.valueChanged.connect(self._kind_changed)
+        self.layout().insertWidget(1, self.kind)
+        self.layout().insertWidget(2, self.set_stack)
+        self.kind.set_value("signature")
+
+    def register(self, page: QWizardPage) -> None:
+        super().register(page)
+        for form in self.sets.values():
+            for name, widget in form.inputs.items():
+                page.registerField(f"paypal.{name}", widget, "text", widget.textChanged)
+        page.registerField("paypal.credentials", self.kind, "value", self.kind.valueChanged)
+
+    def _kind_changed(self, value: str) -> None:
+        self.set_stack.setCurrentWidget(self.sets[value])
+        self._edited()
+
+    def values(self) -> dict[str, str]:
+        """Only the chosen set counts: the other is left blank so the test checks what is shown."""
+        values = self.form.values()
+        values.update(self.sets[self.kind.get_value() or "signature"].values())
+        return values
+
+    def all_values(self) -> dict[str, str]:
+        values = self.form.values()
+        for form in self.sets.values():
+            values.update(form.values())
+        return values
+
+    def set_all_values(self, values: dict[str, str]) -> None:
+        self.form.set_values(values)
+        for form in self.sets.values():
+            form.set_values({k: v for k, v in values.items() if k in form.inputs})
+
+
+class StripeBox(ServiceBox):
+    """Stripe keeps a test pair and a live pair; the mode switch shows (and tests) the active one."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard, "stripe")
+        self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in STRIPE_MODES}
+        self.mode = ChoiceGroup([("test", self.tr("Test mode")), ("live", self.tr("Live mode"))],
+                                self.tr("Stripe mode"), horizontal=True)
+        self.mode.setObjectName("stripe_mode")
+        self.badge = QLabel()
+        self.badge.setObjectName("stripe_mode_badge")
+        row = QHBoxLayout()
+        row.addWidget(self.mode, 1)
+        row.addWidget(self.badge)
+        self.layout().insertLayout(0, row)
+        self._mode = "test"
+        self.mode.set_value("test")
+        self._show_badge()
+        self.mode.valueChanged.connect(self._switch)
+
+    def register(self, page: QWizardPage) -> None:
+        super().register(page)
+        page.registerField("stripe.mode", self.mode, "value", self.mode.valueChanged)
+
+    def _switch(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self.pairs[self._mode] = self.form.values()
+        self._mode = mode
+        self.form.set_values({f.name: self.pairs[mode].get(f.name, "") for f in self.integration.fields})
+        self.wizard.tested.pop("stripe", None)
+        self._show_badge()
+        self.panel.show_result(None)
+        self.changed.emit()
+
+    def _show_badge(self) -> None:
+        live = self._mode == "live"
+        self.badge.setText(self.tr("● LIVE MODE — real payments") if live else self.tr("● TEST MODE — no real money"))
+        self.badge.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
+                                 + ("background: #1b7f3b;" if live else "background: #b35c00;"))
+        self.badge.setAccessibleName(self.badge.text())
+
+    def current_pairs(self) -> dict[str, dict[str, str]]:
+        pairs = {mode: dict(values) for mode, values in self.pairs.items()}
+        pairs[self._mode] = self.form.values()
+        return pairs
+
+    def load_pairs(self, pairs: dict[str, dict[str, str]], mode: str) -> None:
+        self.pairs = {m: dict(pairs.get(m, {})) for m in STRIPE_MODES}
+        self._mode = mode if mode in STRIPE_MODES else "test"
+        self.mode.blockSignals(True)
+        self.mode.set_value(self._mode)
+        self.mode.blockSignals(False)
+        self.form.set_values({f.name: self.pairs[self._mode].get(f.name, "") for f in self.integration.fields})
+        self._show_badge()
+
+
+class PaymentsPage(CredentialPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.setObjectName("page_payments")
+        self.setTitle(self.tr("Connect your payment processor"))
+        self.setSubTitle(self.tr("Use Stripe, PayPal, or both. Test each one before you go on."))
+        self.use_stripe = QCheckBox(self.tr("Use &Stripe"))
+        self.use_stripe.setObjectName("use_stripe")
+        self.use_paypal = QCheckBox(self.tr("Use &PayPal"))
+        self.use_paypal.setObjectName("use_paypal")
+        self.later = QCheckBox(self.tr("Set up payments &later"))
+        self.later.setObjectName("payments_later")
+        self.registerField("payments.stripe", self.use_stripe)
+        self.registerField("payments.paypal", self.use_paypal)
+        self.registerField("payments.later", self.later)
+        self.stripe = self.watch(StripeBox(wizard))
+        self.paypal = self.watch(PayPalBox(wizard))
+        self.paypal.form.inputs["environment"].setObjectName("paypal.environment")
+        self.stripe_group = QGroupBox(self.tr("Stripe"))
+        QVBoxLayout(self.stripe_group).addWidget(self.stripe)
+        self.stripe_group.layout().insertWidget(0, _heading(registry.get("stripe").where_to_find))
+        self.paypal_group = QGroupBox(self.tr("PayPal"))
+        QVBoxLayout(self.paypal_group).addWidget(self.paypal)
+        self.paypal_group.layout().insertWidget(0, _heading(registry.get("paypal").where_to_find))
+        choices = QHBoxLayout()
+        for box in (self.use_stripe, self.use_paypal, self.later):
+            choices.addWidget(box)
+            box.toggled.connect(self._choices_changed)
+        choices.addStretch(1)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.addWidget(self.stripe_group)
+        column.addWidget(self.paypal_group)
+        column.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(choices)
+        layout.addWidget(_scrolling(content), 1)
+        layout.addWidget(self.untested_box)
+        self._choices_changed()
+
+    def _choices_changed(self) -> None:
+        later = self.later.isChecked()
+        for box in (self.use_stripe, self.use_paypal):
+            box.setEnabled(not later)
+        self.stripe_group.setVisible(self.use_stripe.isChecked() and not later)
+        self.paypal_group.setVisible(self.use_paypal.isChecked() and not later)
+        self.completeChanged.emit()
+
+    def boxes(self) -> list[ServiceBox]:
+        if self.later.isChecked():
+            return []
+        return [box for box, on in ((self.stripe, self.use_stripe.isChecked()),
+                                    (self.paypal, self.use_paypal.isChecked())) if on]
+
+    def isComplete(self) -> bool:
+        if not (self.later.isChecked() or self.use_stripe.isChecked() or self.use_paypal.isChecked()):
+            return False
+        return super().isComplete()
+
+
+class SummaryPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__()
+        self.setup = wizard
+        self.setObjectName("page_summary")
+        self.setTitle(self.tr("Summary"))
+        self.setSubTitle(self.tr("Check everything below, then click Finish to save it all at once."))
+        self.rows = QFormLayout()
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.where.setObjectName("summary_storage")
+        self.saving = QLabel()
+        self.saving.setObjectName("summary_saving")
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.rows)
+        layout.addStretch(1)
+        layout.addWidget(self.where)
+        layout.addWidget(self.saving)
+
+    def initializePage(self) -> None:
+        while self.rows.rowCount():
+            self.rows.removeRow(0)
+        for service_id in self.setup.services_in_use():
+            name = registry.get(service_id).name
+            badge = StatusBadge()
+            badge.setObjectName(f"summary_{service_id}")
+            badge.set_status(*self.setup.summary_line(service_id))
+            self.rows.addRow(QLabel(f"<b>{name}</b>"), badge)
+        if self.setup.field("payments.later"):
+            self.rows.addRow(QLabel(self.tr("<b>Payments</b>")), QLabel(self.tr("Set up later")))
+        self.where.setText(self.setup.storage_description())
+
+
+class SetupWizard(QWizard):
+    """The Get Started wizard for one site profile. Signals: saved(Settings) after Finish wrote everything."""
+
+    saved = Signal(object)
+
+    def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
+                 *, storage_note: str = "", test_timeout: float = DEFAULT_TEST_TIMEOUT,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.storage = storage
+        self.settings = settings
+        self.site = site
+        self.profile = settings.sites[site]
+        self.test_timeout = test_timeout
+        self.storage_note = storage_note
+        self.tested: dict[str, Tested] = {}
+        self.untested: set[str] = set()
+        self._saving = False
+        self.setObjectName("setup_wizard")
+        self.setWindowTitle(self.tr("%s — Setup (%s)") % (APP_NAME, site))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.setOption(QWizard.WizardOption.HaveHelpButton, False)
+        self.setMinimumSize(760, 640)
+        self.welcome = WelcomePage(self)
+        self.license = LicensePage(self)
+        self.crm = CrmPage(self)
+        self.crm_credentials = CrmCredentialsPage(self)
+        self.payments = PaymentsPage(self)
+        self.summary = SummaryPage(self)
+        for page_id, page in ((PageId.WELCOME, self.welcome), (PageId.LICENSE, self.license), (PageId.CRM, self.crm),
+                              (PageId.CRM_CREDENTIALS, self.crm_credentials), (PageId.PAYMENTS, self.payments),
+                              (PageId.SUMMARY, self.summary)):
+            self.setPage(page_id, page)
+        self.initial_secrets = dict(secrets or {})
+        self.prefill(self.initial_secrets)
+
+    # -- page graph ------------------------------------------------------------------------------
+
+    def nextId(self) -> int:
+        return next_page(PageId(self.currentId()), self.field("crm.provider") or "")
+
+    def boxes(self) -> dict[str, ServiceBox]:
+        return {"license": self.license.box, **self.crm_credentials.crm_boxes,
+                "stripe": self.payments.stripe, "paypal": self.payments.paypal}
+
+    def services_in_use(self) -> list[str]:
+        crm = self.field("crm.provider") or ""
+        services = ["license"] + ([crm] if crm in registry.CRM_IDS else [])
+        if not self.field("payments.later"):
+            services += [s for s in ("stripe", "paypal") if self.field(f"payments.{s}")]
+        return services
+
+    # -- prefill from saved settings and keyring ----------------------------------------------------
+
+    def prefill(self, secrets: dict[str, str]) -> None:
+        """Fill every page from the saved profile and the secrets read (off the GUI thread) for it."""
+        profile = self.profile
+        for service_id, box in self.boxes().items():
+            if service_id == "stripe":
+                pairs = {mode: self._saved_values(service_id, mode, secrets) for mode in STRIPE_MODES}
+                box.load_pairs(pairs, profile.stripe_mode)
+            elif service_id == "paypal":
+                box.set_all_values(self._saved_values(service_id, "", secrets))
+                box.kind.set_value(profile.paypal_credentials)
+            else:
+                box.form.set_values(self._saved_values(service_id, "", secrets))
+            saved = profile.results.get(service_id)
+            if saved is not None and service_id in profile.services():
+                report = box.integration.check_format(box.values())
+                result = _result_from_saved(service_id, saved)
+                if saved.untested:
+                    self.untested.add(service_id)
+                elif report.ok:
+                    self.tested[service_id] = Tested(report.values, result)
+                    box.show_saved()
+        if not profile.values.get("license", {}).get("site_url") and profile.site_url:
+            self.license.box.form.set_values({"site_url": profile.site_url})
+        if profile.crm:
+            self.crm.choice.set_value(profile.crm)
+        self.payments.use_stripe.setChecked(profile.stripe)
+        self.payments.use_paypal.setChecked(profile.paypal)
+        self.payments.later.setChecked(profile.payments_later)
+        self.license.untested_box.setChecked("license" in self.untested)
+        self.payments.untested_box.setChecked(bool({"stripe", "paypal"} & self.untested))
+
+    def _saved_values(self, service_id: str, variant: str, secrets: dict[str, str]) -> dict[str, str]:
+        saved = self.profile.values.get(service_id, {})
+        values = {}
+        for f in registry.get(service_id).fields:
+            if f.secret:
+                values[f.name] = secrets.get(stored_name(service_id, f.name, variant), "")
+            else:
+                values[f.name] = saved.get(stored_name("", f.name, variant), f.default)
+        return values
+
+    # -- summary -----------------------------------------------------------------------------------
+
+    def summary_line(self, service_id: str) -> tuple[Status | str, str]:
+        box = self.boxes()[service_id]
+        result = box.current_result()
+        if result is None or (service_id in self.untested and not result.ok):
+            return "untested", self.tr("Not tested — saved as entered; test it from the dashboard later.")
+        words = STATUS_WORDS.get(result.status, str(result.status))
+        account = result.account.name or result.account.id
+        extra = f" — {account}" if account and account not in result.message else ""
+        mode = f" [{result.account.mode}]" if result.account.mode else ""
+        return result.status, f"{words}: {result.message}{extra}{mode}"
+
+    def storage_description(self) -> str:
+        note = self.storage_note or self.tr("Secrets will be saved in your system keyring; settings in your "
+                                            "user configuration folder.")
+        return note
+
+    # -- commit once, at Finish -------------------------------------------------------------------
+
+    def collect(self) -> tuple[Settings, dict[str, str | None]]:
+        """The settings and secret changes Finish will write, built from every page."""
+        settings = copy.deepcopy(self.settings)
+        profile: SiteProfile = settings.sites[self.site]
+        in_use = self.services_in_use()
+        crm = self.field("crm.provider") or ""
+        profile.crm = crm
+        profile.stripe = bool(self.field("payments.stripe")) and not self.field("payments.later")
+        profile.paypal = bool(self.field("payments.paypal")) and not self.field("payments.later")
+        profile.payments_later = bool(self.field("payments.later"))
+        profile.stripe_mode = self.field("stripe.mode") or "test"
+        profile.paypal_credentials = self.payments.paypal.kind.get_value() or "signature"
+        secrets: dict[str, str | None] = {name: None for name in secret_names()}
+        values_by_service: dict[str, dict[str, str]] = {}
+        for service_id, box in self.boxes().items():
+            if service_id not in in_use:
+                continue
+            integration = box.integration
+            if service_id == "stripe":
+                per_variant = {mode: values for mode, values in box.current_pairs().items()}
+            elif service_id == "paypal":
+                per_variant = {"": box.all_values()}
+            else:
+                per_variant = {"": box.values()}
+            saved: dict[str, str] = {}
+            for variant, values in per_variant.items():
+                for f in integration.fields:
+                    value = (values.get(f.name) or "").strip()
+                    if f.secret:
+                        secrets[stored_name(service_id, f.name, variant)] = value or None
+                    elif value:
+                        saved[stored_name("", f.name, variant)] = value
+            values_by_service[service_id] = saved
+        profile.values = values_by_service
+        profile.site_url = values_by_service.get("license", {}).get("site_url", profile.site_url)
+        profile.paypal_environment = values_by_service.get("paypal", {}).get("environment",
+                                                                             profile.paypal_environment)
+        now = time.time()
+        results = {}
+        for service_id in in_use:
+            result = self.boxes()[service_id].current_result()
+            if result is not None and not (service_id in self.untested and not result.ok):
+                results[service_id] = _saved_from_result(result, profile.results.get(service_id), now)
+            else:
+                results[service_id] = SavedResult("untested", "Saved without a passing test.", tested_at=now,
+                                                  untested=True)
+        profile.results = results
+        settings.last_site = self.site
+        return settings, secrets
+
+    def accept(self) -> None:
+        if self._saving:
+            return
+        settings, secrets = self.collect()
+        self._set_saving(True)
+        submit(lambda: self.storage.commit(settings, self.site, secrets),
+               lambda _: self._saved(settings), self._save_failed, context=self)
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        self.summary.saving.setText(self.tr("Saving…") if saving else "")
+        for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.BackButton,
+                      QWizard.WizardButton.CancelButton):
+            self.button(which).setEnabled(not saving)
+
+    def _saved(self, settings: Settings) -> None:
+        self._set_saving(False)
+        self.settings = settings
+        self.saved.emit(settings)
+        super().accept()
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._set_saving(False)
+        message = str(exc) if isinstance(exc, SaveError) else self.tr("Saving failed unexpectedly (%s).") % type(exc).__name__
+        QMessageBox.warning(self, self.tr("Could not save"), message + "\n\n" +
+                            self.tr("Everything you typed is still here. Fix the problem and click Finish again."))
+
+    # -- leaving without Finish ----------------------------------------------------------------
+
+    def has_unsaved_input(self) -> bool:
+        settings, secrets = self.collect()
+        before = self.settings.sites[self.site]
+        after = settings.sites[self.site]
+        comparable = ("crm", "stripe", "paypal", "payments_later", "values")
+        if any(getattr(before, key) != getattr(after, key) for key in comparable):
+            return True
+        return any(secrets.get(name) != self.initial_secrets.get(name) for name in secrets)
+
+    def reject(self) -> None:
+        for box in self.boxes().values():
+            box.cancel_test()
+        if self._saving:
+            return
+        if self.has_unsaved_input():
+            answer = QMessageBox.question(
+                self, self.tr("Discard what you typed?"),
+                self.tr("You have entered values that are not saved. Close the wizard and discard them? "
+                        "Your previously saved setup stays as it was."),
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def closeEvent(self, event) -> None:  # the window's close button asks like Cancel does
+        self.reject()
+        if self.isVisible():
+            event.ignore()
+        else:
+            event.accept()
+
+def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
+    try:
+        status = Status(saved.status)
+    except ValueError:
+        status = Status.BAD_RESPONSE
+    account = Account(name=saved.account_name, id=saved.account_id, mode=saved.mode, extra=dict(saved.extra))
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(saved.tested_at)) if saved.tested_at else ""
+    message = saved.message + (f" (tested {when})" if when and "(tested" not in saved.message else "")
+    return CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms)
+
+
+def _saved_from_result(result: CheckResult, previous: SavedResult | None, now: float) -> SavedResult:
+    if previous is not None and result.message.startswith(previous.message):
+        return previous  # unchanged since it was loaded: keep its original test time
+    return SavedResult(str(result.status), result.message, account_name=result.account.name,
+                       account_id=result.account.id, mode=result.account.mode, tested_at=now,
+                       elapsed_ms=result.elapsed_ms, extra={k: str(v) for k, v in result.account.extra.items()})

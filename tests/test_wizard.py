@@ -1,0 +1,283 @@
+"""The setup wizard driven like a user would, against the loopback stand-ins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton, QRadioButton, QWizard, QWizardPage
+
+from accessally_desktop.secrets import MemoryStore, open_store
+from accessally_desktop.settings import SettingsStore
+from accessally_desktop.storage import Storage, secret_names
+from accessally_desktop.ui.main import AppController
+from accessally_desktop.ui.widgets import StatusBadge
+from accessally_desktop.ui.wizard import NO_CRM, PageId, SetupWizard, next_page
+
+
+@pytest.fixture(autouse=True)
+def questions(monkeypatch) -> list[str]:
+    """Answer "Discard?" questions with Discard (and record them), so no modal box blocks a test."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def answer(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.question", answer)
+    return asked
+
+
+@pytest.fixture
+def services(serve):
+    """Stand-ins for the license, Drip, Stripe and PayPal, with their passing credentials."""
+    return {service_id: serve(service_id) for service_id in ("license", "drip", "stripe", "paypal")}
+
+
+def make_wizard(qtbot, secrets=None, storage=None) -> SetupWizard:
+    settings_store = SettingsStore()
+    settings = settings_store.load().settings
+    settings.current()
+    storage = storage or Storage(settings_store, open_store().store)
+    wizard = SetupWizard(storage, settings, settings.last_site, secrets or {}, test_timeout=5)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def edit(wizard: SetupWizard, name: str) -> QLineEdit:
+    widget = wizard.findChild(QLineEdit, name)
+    assert widget is not None, name
+    return widget
+
+
+def type_into(qtbot, wizard: SetupWizard, values: dict[str, str], service_id: str) -> None:
+    for name, value in values.items():
+        if name == "environment":
+            continue
+        line = edit(wizard, f"{service_id}.{name}")
+        line.clear()
+        qtbot.keyClicks(line, value)
+
+
+def choose(qtbot, wizard: SetupWizard, value: str) -> None:
+    """Click a radio choice on its label, as a user would."""
+    radio = wizard.findChild(QRadioButton, f"choice_{value}")
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
+
+
+def next_enabled(wizard: SetupWizard) -> bool:
+    return wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def run_test(qtbot, wizard: SetupWizard, service_id: str) -> str:
+    """Click the service's Test button and wait for the result text."""
+    button = wizard.findChild(QPushButton, f"test_{service_id}")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    badge = wizard.boxes()[service_id].panel.badge
+    qtbot.waitUntil(lambda: button.isEnabled() and badge.text.text() not in ("", "Testing…"), timeout=10000)
+    return badge.text.text()
+
+
+def go_next(qtbot, wizard: SetupWizard) -> None:
+    assert next_enabled(wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+
+
+def walk_to_summary(qtbot, wizard: SetupWizard, services) -> None:
+    assert wizard.currentPage().objectName() == "page_welcome"
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_license"
+    type_into(qtbot, wizard, services["license"].credentials(), "license")
+    assert not next_enabled(wizard)
+    assert run_test(qtbot, wizard, "license").startswith("Connected")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_crm"
+    choose(qtbot, wizard, "drip")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_crm_credentials"
+    type_into(qtbot, wizard, services["drip"].credentials(), "drip")
+    assert run_test(qtbot, wizard, "drip").startswith("Connected")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_payments"
+    assert not next_enabled(wizard)  # nothing chosen yet
+    wizard.findChild(QCheckBox, "use_stripe").setChecked(True)
+    type_into(qtbot, wizard, services["stripe"].credentials(), "stripe")
+    assert run_test(qtbot, wizard, "stripe").startswith("Connected")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_summary"
+
+
+def files_under(*dirs: Path) -> list[Path]:
+    return [p for d in dirs for p in d.rglob("*") if p.is_file()]
+
+
+def test_page_graph_skips_credentials_for_accessally_managed() -> None:
+    assert next_page(PageId.CRM, NO_CRM) == PageId.PAYMENTS
+    assert next_page(PageId.CRM, "drip") == PageId.CRM_CREDENTIALS
+    assert next_page(PageId.CRM_CREDENTIALS, "drip") == PageId.PAYMENTS
+    assert next_page(PageId.WELCOME, "") == PageId.LICENSE
+    assert next_page(PageId.SUMMARY, "drip") == -1
+
+
+def test_fields_follow_the_naming_contract(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    for name in ("stripe.secret_key", "stripe.publishable_key", "activecampaign.account_url", "drip.api_token",
+                 "license.license_key", "paypal.api_signature", "paypal.client_id", "crm.provider",
+                 "payments.stripe", "payments.paypal", "stripe.mode", "paypal.environment"):
+        assert wizard.field(name) is not None, name
+    assert wizard.field("stripe.mode") == "test"
+    for page in ("welcome", "license", "crm", "crm_credentials", "payments", "summary"):
+        assert wizard.findChild(QWizardPage, f"page_{page}") is not None
+
+
+def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, services, user_dirs, memory_keyring) -> None:
+    wizard = make_wizard(qtbot)
+    walk_to_summary(qtbot, wizard, services)
+    summary = wizard.findChild(StatusBadge, "summary_stripe")
+    assert "Connected" in summary.text.text()
+    with qtbot.waitSignal(wizard.saved, timeout=5000):
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    profile = SettingsStore().load().settings.current()
+    assert profile.crm == "drip" and profile.stripe and not profile.paypal
+    assert profile.results["stripe"].status == "ok"
+    assert profile.values["drip"]["account_id"] == services["drip"].credentials()["account_id"]
+    site = profile.name
+    assert memory_keyring.entries[("AccessAlly Desktop", f"{site}/stripe.test.secret_key")] == \
+        services["stripe"].credentials()["secret_key"]
+    secrets = [services["license"].credentials()["license_key"], services["drip"].credentials()["api_token"],
+               services["stripe"].credentials()["secret_key"]]
+    files = files_under(*user_dirs.values())
+    assert files, "the settings file should exist"
+    for path in files:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, f"{secret[:6]}… found in {path}"
+
+
+def test_a_failing_credential_blocks_next_until_continue_untested(qtbot, services) -> None:
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    values = dict(services["license"].credentials(), license_key="0" * 32)
+    type_into(qtbot, wizard, values, "license")
+    text = run_test(qtbot, wizard, "license")
+    assert not text.startswith("Connected") and "license" in text.lower()
+    assert not next_enabled(wizard)
+    wizard.license.untested_box.setChecked(True)
+    assert next_enabled(wizard)
+    go_next(qtbot, wizard)
+    choose(qtbot, wizard, NO_CRM)
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_payments"  # no credentials page for AccessAlly Managed
+    wizard.payments.later.setChecked(True)
+    go_next(qtbot, wizard)
+    assert "Not tested" in wizard.findChild(StatusBadge, "summary_license").text.text()
+
+
+def test_editing_a_field_clears_its_stale_result(qtbot, services) -> None:
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    type_into(qtbot, wizard, services["license"].credentials(), "license")
+    run_test(qtbot, wizard, "license")
+    assert next_enabled(wizard)
+    qtbot.keyClicks(edit(wizard, "license.license_key"), "x")
+    assert wizard.license.box.panel.badge.text.text() == ""
+    assert not next_enabled(wizard)
+
+
+def test_format_problems_show_while_typing(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    wizard.payments.use_stripe.setChecked(True)
+    qtbot.keyClicks(edit(wizard, "stripe.secret_key"), "pk_test_abcdefghijklmnop")
+    note = wizard.payments.stripe.form.notes["secret_key"]
+    assert not note.isHidden() and "publishable" in note.text().lower()
+
+
+def test_pasted_values_are_trimmed(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    line = edit(wizard, "drip.api_token")
+    line.setFocus()
+    line.insert("  abc123\n")
+    line.textEdited.emit(line.text())
+    assert line.text() == "abc123"
+
+
+def test_cancel_mid_test_returns_to_idle_at_once(qtbot, services) -> None:
+    services["license"].inject("hang")
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    type_into(qtbot, wizard, services["license"].credentials(), "license")
+    box = wizard.license.box
+    qtbot.mouseClick(box.panel.button, Qt.MouseButton.LeftButton)
+    assert box.panel.cancel.isVisible() and "Testing" in box.panel.badge.text.text()
+    assert not next_enabled(wizard)
+    qtbot.mouseClick(box.panel.cancel, Qt.MouseButton.LeftButton)
+    assert box.panel.button.isEnabled() and not box.panel.cancel.isVisible()
+    assert "cancelled" in box.panel.badge.text.text().lower()
+    assert not next_enabled(wizard)
+
+
+def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> None:
+    first = make_wizard(qtbot)
+    walk_to_summary(qtbot, first, services)
+    with qtbot.waitSignal(first.saved, timeout=5000):
+        first.accept()
+    settings_store = SettingsStore()
+    storage = Storage(settings_store, open_store().store)
+    settings = settings_store.load().settings
+    secrets = storage.read_secrets(settings.last_site, secret_names())
+    again = SetupWizard(storage, settings, settings.last_site, secrets, test_timeout=5)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.field("stripe.secret_key") == services["stripe"].credentials()["secret_key"]
+    assert again.field("drip.api_token") == services["drip"].credentials()["api_token"]
+    assert again.field("crm.provider") == "drip"
+    assert again.field("payments.stripe") is True
+    go_next(qtbot, again)
+    assert next_enabled(again), "a saved passing result counts until a value changes"
+
+
+def test_finish_failure_keeps_the_wizard_open_with_everything_typed(qtbot, services, tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a directory")
+    storage = Storage(SettingsStore(blocked), MemoryStore())
+    wizard = make_wizard(qtbot, storage=storage)
+    walk_to_summary(qtbot, wizard, services)
+    shown = []
+    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    wizard.accept()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "could not be written" in shown[0]
+    assert wizard.isVisible()
+    assert wizard.field("stripe.secret_key") == services["stripe"].credentials()["secret_key"]
+
+
+def test_keyring_unavailable_is_said_and_the_app_goes_on(qtbot) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    controller = AppController()
+    qtbot.addWidget(controller.home)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.store_future.done(), timeout=5000)
+    notice = controller.home.findChild(StatusBadge, "keyring_notice")
+    assert notice is not None and "this session only" in notice.text.text()
+    assert controller.wizard is not None and controller.wizard.isVisible()
+    controller.wizard.close()
+
+
+def test_corrupt_settings_file_is_reported_and_the_wizard_opens(qtbot) -> None:
+    store = SettingsStore()
+    store.directory.mkdir(parents=True, exist_ok=True)
+    store.path.write_text("{ this is not json")
+    controller = AppController()
+    qtbot.addWidget(controller.home)
+    controller.start()
+    notice = controller.home.findChild(StatusBadge, "settings_notice")
+    assert notice is not None and "damaged" in notice.text.text()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    assert controller.wizard.currentPage().objectName() == "page_welcome"
