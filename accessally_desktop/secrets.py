@@ -154,11 +154,12 @@ class PendingStore:
 
     @property
     def persistent(self) -> bool:
-        return self._store().persistent
+        """Assumed until known, so asking never waits."""
+        return not self.future.done() or self._store().persistent
 
     @property
     def description(self) -> str:
-        return self._store().description
+        return self._store().description if self.future.done() else "system keyring (still opening)"
 
     def get(self, site: str, name: str) -> str | None:
         return self._store().get(site, name)

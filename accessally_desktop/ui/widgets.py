@@ -27,6 +27,13 @@ STATUS_WORDS = {
 }
 
 
+def result_text(result: CheckResult) -> str:
+    """A pass speaks for itself (with its icon); a failure leads with what kind it is."""
+    if result.ok:
+        return result.message
+    return f"{STATUS_WORDS.get(result.status, str(result.status))}: {result.message}"
+
+
 def status_icon(status: Status | str | None) -> QIcon:
     style = QApplication.style()
     if status is None or status == "":
@@ -286,8 +293,7 @@ class CheckPanel(QWidget):
             self.badge.set_status(None, "")
             self._set_details("")
             return
-        words = STATUS_WORDS.get(result.status, str(result.status))
-        text = f"{words}: {result.message}"
+        text = result_text(result)
         if result.warnings:
             text += "".join(f"\n⚠ {w}" for w in result.warnings)
         self.badge.set_status(result.status, text)

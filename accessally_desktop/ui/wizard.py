@@ -23,7 +23,7 @@ from ..integrations import CheckResult, Status, registry
 from ..integrations.base import Account
 from ..settings import SavedResult, Settings, SiteProfile
 from ..storage import STRIPE_MODES, SaveError, Storage, secret_names, stored_name
-from .widgets import STATUS_WORDS, CheckPanel, CredentialsForm, StatusBadge
+from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text
 from .workers import LiveTest, submit
 
 log = logging.getLogger(__name__)
@@ -715,16 +715,19 @@ class SetupWizard(QWizard):
         result = box.current_result()
         if result is None or (service_id in self.untested and not result.ok):
             return "untested", self.tr("Not tested — saved as entered; test it from the dashboard later.")
-        words = STATUS_WORDS.get(result.status, str(result.status))
         account = result.account.name or result.account.id
         extra = f" — {account}" if account and account not in result.message else ""
-        mode = f" [{result.account.mode}]" if result.account.mode else ""
-        return result.status, f"{words}: {result.message}{extra}{mode}"
+        mode = result.account.mode
+        mode_note = f" ({mode} mode)" if mode and mode not in result.message else ""
+        return result.status, f"{result_text(result)}{extra}{mode_note}"
 
     def storage_description(self) -> str:
-        note = self.storage_note or self.tr("Secrets will be saved in your system keyring; settings in your "
-                                            "user configuration folder.")
-        return note
+        if self.storage_note:
+            return self.storage_note
+        if not self.storage.secrets.persistent:
+            return self.tr("⚠ Secrets will be kept in memory for this session only (%s).") % self.storage.secrets.description
+        return self.tr("Secrets will be saved in your %s; settings in your user configuration folder.") \
+            % self.storage.secrets.description
 
     # -- commit once, at Finish -------------------------------------------------------------------
 

@@ -1,0 +1,88 @@
+"""Regenerate the README screenshots from the real app, against the loopback stand-ins.
+
+    xvfb-run -a python scripts/screenshots.py docs/screenshots      # a real X11 window
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py docs/screenshots
+
+Nothing is saved to your real settings or keyring: config dirs go to a temp folder and secrets
+to memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(out_dir: str) -> int:
+    scratch = tempfile.mkdtemp(prefix="aad-shots-")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        os.environ[f"XDG_{name}_HOME"] = os.path.join(scratch, name.lower())
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from accessally_desktop.integrations.base import override_env_var
+    from accessally_desktop.sandbox import server_class
+    from accessally_desktop.secrets import MemoryStore
+    from accessally_desktop.settings import SettingsStore
+    from accessally_desktop.storage import Storage
+    from accessally_desktop.ui.wizard import SetupWizard
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    servers = {}
+    for service_id in ("license", "activecampaign", "stripe", "paypal"):
+        servers[service_id] = server_class(service_id)().start()
+        os.environ[override_env_var(service_id)] = servers[service_id].url
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = SettingsStore()
+    settings = store.load().settings
+    settings.current()
+    wizard = SetupWizard(Storage(store, MemoryStore()), settings, settings.last_site, {}, test_timeout=5)
+    wizard.show()
+
+    def settle(ms: int = 150) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def tested(service_id: str) -> None:
+        box = wizard.boxes()[service_id]
+        box.start_test()
+        while box.running:
+            settle(50)
+
+    def shot(name: str) -> None:
+        settle()
+        wizard.grab().save(str(out / f"wizard-{name}.png"))
+        print("saved", out / f"wizard-{name}.png")
+
+    shot("1-welcome")
+    wizard.next()
+    wizard.license.box.form.set_values(servers["license"].credentials())
+    tested("license")
+    shot("2-license")
+    wizard.next()
+    wizard.crm.choice.set_value("activecampaign")
+    shot("3-crm")
+    wizard.next()
+    wizard.crm_credentials.crm_boxes["activecampaign"].form.set_values(servers["activecampaign"].credentials())
+    tested("activecampaign")
+    shot("4-crm-credentials")
+    wizard.next()
+    wizard.payments.use_stripe.setChecked(True)
+    wizard.payments.stripe.form.set_values(servers["stripe"].credentials())
+    tested("stripe")
+    shot("5-payments")
+    wizard.next()
+    shot("6-summary")
+    for server in servers.values():
+        server.stop()
+    wizard.deleteLater()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
