@@ -267,7 +267,9 @@ def test_keyring_unavailable_is_said_and_the_app_goes_on(qtbot) -> None:
     qtbot.waitUntil(lambda: controller.store_future.done(), timeout=5000)
     notice = controller.home.findChild(StatusBadge, "keyring_notice")
     assert notice is not None and "this session only" in notice.text.text()
-    assert controller.wizard is not None and controller.wizard.isVisible()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    assert controller.wizard.isVisible()
+    assert "memory for this session only" in controller.wizard.storage_description()
     controller.wizard.close()
 
 
