@@ -68,17 +68,6 @@ class ActiveCampaign(Integration):
         check_transport_url(url, what="ActiveCampaign API URL")
         return url
 
-    def check_base_url(self) -> None:
-        # Without an override the address comes with the values; `_api_root` checks it in the probe.
-        if os.environ.get(self.env_var(), "").strip():
-            super().check_base_url()
-
-    def _api_root(self, values: Mapping[str, str]) -> str:
-        try:
-            return self.base_url(values)
-        except ValueError as exc:
-            raise Failure(Status.NETWORK_ERROR, str(exc)) from None
-
     # -- format check ----------------------------------------------------------------------------
 
     def validate(self, values: dict[str, str]) -> list[Problem]:
@@ -102,7 +91,7 @@ class ActiveCampaign(Integration):
     # -- live test -------------------------------------------------------------------------------
 
     def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
-        base = self._api_root(values)
+        base = self.base_url(values)
         user = self._me(attempt, base, values)
         first = _text(user.get("firstName"))
         last = _text(user.get("lastName"))
@@ -132,7 +121,7 @@ class ActiveCampaign(Integration):
     # -- lists -----------------------------------------------------------------------------------
 
     def probe_list(self, name: str, attempt: Attempt, values: dict[str, str]) -> CheckResult:
-        base = self._api_root(values)
+        base = self.base_url(values)
         forms: dict[str, Choice] = {}
         offset = 0
         truncated = False

@@ -164,8 +164,12 @@ class Integration(ABC):
     def env_var(cls) -> str:
         return override_env_var(cls.id)
 
-    def base_url(self) -> str:
-        """The service's API root, or the `ACCESSALLY_DESKTOP_<ID>_URL` override."""
+    def base_url(self, values: Mapping[str, str] | None = None) -> str:
+        """The service's API root, or the `ACCESSALLY_DESKTOP_<ID>_URL` override.
+
+        Raises ValueError with a message for the owner when the address is not allowed. `values`
+        matter only to services whose address is per account (ActiveCampaign).
+        """
         override = os.environ.get(self.env_var(), "").strip()
         url = (override or self.default_base_url).rstrip("/")
         check_transport_url(url, what=self.env_var() if override else f"{self.name} API address")
@@ -237,7 +241,7 @@ class Integration(ABC):
         attempt = attempt or Attempt(timeout)
         try:
             with attempt:
-                self.check_base_url()
+                self.check_base_url(report.values)
                 result = call(attempt, report.values)
         except Failure as failure:
             result = self.result(failure.status, failure.message, failure.detail)
@@ -250,9 +254,9 @@ class Integration(ABC):
         return replace(result, message=scrub(result.message, secrets), detail=scrub(result.detail, secrets),
                        warnings=tuple(scrub(w, secrets) for w in warnings), elapsed_ms=elapsed)
 
-    def check_base_url(self) -> None:
+    def check_base_url(self, values: Mapping[str, str]) -> None:
         try:
-            self.base_url()
+            self.base_url(values)
         except ValueError as exc:
             raise Failure(Status.NETWORK_ERROR, str(exc)) from None
 

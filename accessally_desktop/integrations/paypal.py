@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -155,8 +155,8 @@ class PayPal(Integration):
             return url
         return HOSTS[(environment, api)]
 
-    def check_base_url(self) -> None:
-        super().check_base_url()
+    def check_base_url(self, values: Mapping[str, str]) -> None:
+        super().check_base_url(values)
         for environment in ENVIRONMENTS:
             self.host(environment, "rest")
 
