@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from .server import Request, Response, SandboxServer, json_response
@@ -49,51 +45,30 @@ DEMO_FORMS = (
 class ActiveCampaignSandbox(SandboxServer):
     service = "activecampaign"
     demo = {"api_key": API_TOKEN}
+    default_rate_limit = (5, 1.0)  # 5 requests a second per account, then 429 with Retry-After
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.forms: list[dict[str, Any]] = [dict(f) for f in DEMO_FORMS]
         self.max_limit = MAX_LIMIT  # a test may lower it to force more pages
-        # AC: 5 requests a second per account, then 429 with Retry-After; tests may change it.
-        self.rate_limit: tuple[int, float] | None = (5, 1.0)
-        self._hits: deque[float] = deque()
-        self._hits_lock = threading.Lock()
 
     def credentials(self) -> dict[str, str]:
         return {"account_url": self.url, **self.demo}
 
     def handle(self, request: Request) -> Response:
-        wait = self._over_limit()
+        wait = self.over_limit()
         if wait is not None:
             return json_response(TOO_MANY, 429, headers={"Retry-After": str(wait), **self._limit_headers(0)})
         return super().handle(request)
-
-    def _over_limit(self) -> int | None:
-        if self.rate_limit is None:
-            return None
-        limit, window = self.rate_limit
-        now = time.monotonic()
-        with self._hits_lock:
-            while self._hits and now - self._hits[0] >= window:
-                self._hits.popleft()
-            if len(self._hits) >= limit:
-                return max(1, math.ceil(window - (now - self._hits[0])))
-            self._hits.append(now)
-        return None
 
     def _limit_headers(self, remaining: int) -> dict[str, str]:
         limit = self.rate_limit[0] if self.rate_limit else 5
         return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(remaining)}
 
-    def _remaining(self) -> int:
-        limit = self.rate_limit[0] if self.rate_limit else 5
-        with self._hits_lock:
-            return max(0, limit - len(self._hits))
-
     def me(self, request: Request) -> Response:
         if request.header("Api-Token") not in (API_TOKEN, NO_FORMS_TOKEN):
             return json_response(BAD_TOKEN, 403)
-        return json_response({"user": USER}, headers=self._limit_headers(self._remaining()))
+        return json_response({"user": USER}, headers=self._limit_headers(self.remaining_requests()))
 
     def list_forms(self, request: Request) -> Response:
         token = request.header("Api-Token")
@@ -105,7 +80,7 @@ class ActiveCampaignSandbox(SandboxServer):
         offset = max(_int(request.query.get("offset"), 0), 0)
         page = self.forms[offset: offset + limit]
         body = {"forms": page, "meta": {"total": str(len(self.forms))}}
-        return json_response(body, headers=self._limit_headers(self._remaining()))
+        return json_response(body, headers=self._limit_headers(self.remaining_requests()))
 
     routes = {("GET", "/api/3/users/me"): me, ("GET", "/api/3/forms"): list_forms}
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import base64
-import math
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from .server import Request, Response, SandboxServer, json_response
@@ -53,35 +49,19 @@ class ConvertKitSandbox(SandboxServer):
     service = "convertkit"
     demo = {"api_key": V3_API_KEY, "api_secret": V3_API_SECRET}
     demo_v4 = {"api_key": V4_API_KEY, "api_secret": ""}
+    default_rate_limit = (120, 60.0)  # per key, rolling; 429 after (no headers documented)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.forms: list[dict[str, Any]] = [dict(f) for f in DEMO_FORMS]
         self.max_per_page = MAX_PER_PAGE  # a test may lower it to force more pages
-        # Kit: 120 requests per rolling 60 seconds per key, then 429 (no headers documented).
-        self.rate_limit: tuple[int, float] | None = (120, 60.0)
-        self._hits: deque[float] = deque()
-        self._hits_lock = threading.Lock()
 
     def handle(self, request: Request) -> Response:
-        if self._over_limit() is not None:
+        if self.over_limit() is not None:
             if request.path.startswith("/v4/"):
                 return _v4_error("Rate limit exceeded. Please try again later.", 429)  # [UNCONFIRMED text]
             return json_response({"error": "Rate limit exceeded", "message": "Too many requests"}, 429)
         return super().handle(request)
-
-    def _over_limit(self) -> float | None:
-        if self.rate_limit is None:
-            return None
-        limit, window = self.rate_limit
-        now = time.monotonic()
-        with self._hits_lock:
-            while self._hits and now - self._hits[0] >= window:
-                self._hits.popleft()
-            if len(self._hits) >= limit:
-                return max(1.0, math.ceil(window - (now - self._hits[0])))
-            self._hits.append(now)
-        return None
 
     # -- v3 ----------------------------------------------------------------------------------------
 

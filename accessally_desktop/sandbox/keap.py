@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
 
 from .server import Request, Response, SandboxServer, json_response
 
@@ -45,33 +41,17 @@ DAILY_QUOTA = 30_000
 class KeapSandbox(SandboxServer):
     service = "infusionsoft"
     demo = {"api_key": SERVICE_ACCOUNT_KEY}
+    default_rate_limit = (240, 60.0)  # per PAT/SAK (Keap also has 10/s and 30,000/day)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Keap: 240 requests a minute per PAT/SAK (also 10/s and 30,000/day); tests may lower it.
-        self.rate_limit: tuple[int, float] | None = (240, 60.0)
-        self._hits: deque[float] = deque()
-        self._hits_lock = threading.Lock()
         self._used_today = 0
 
     def handle(self, request: Request) -> Response:
-        if self._over_limit() is not None:
+        if self.over_limit() is not None:
             return json_response(QUOTA_VIOLATION, 429, headers=self._quota_headers(0))
+        self._used_today += 1
         return super().handle(request)
-
-    def _over_limit(self) -> float | None:
-        if self.rate_limit is None:
-            return None
-        limit, window = self.rate_limit
-        now = time.monotonic()
-        with self._hits_lock:
-            while self._hits and now - self._hits[0] >= window:
-                self._hits.popleft()
-            if len(self._hits) >= limit:
-                return max(1.0, math.ceil(window - (now - self._hits[0])))
-            self._hits.append(now)
-            self._used_today += 1
-        return None
 
     def _quota_headers(self, throttle_available: int) -> dict[str, str]:
         limit = str(self.rate_limit[0]) if self.rate_limit else "240"
@@ -94,9 +74,6 @@ class KeapSandbox(SandboxServer):
             return json_response(FORBIDDEN, 403)
         if key != SERVICE_ACCOUNT_KEY:
             return json_response(INVALID_TOKEN, 401)
-        with self._hits_lock:
-            used = len(self._hits)
-        limit = self.rate_limit[0] if self.rate_limit else 240
-        return json_response(PROFILE, headers=self._quota_headers(max(0, limit - used)))
+        return json_response(PROFILE, headers=self._quota_headers(self.remaining_requests()))
 
     routes = {("GET", "/crm/rest/v1/account/profile"): profile}

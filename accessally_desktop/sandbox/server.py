@@ -9,11 +9,13 @@ misbehave (`inject`) the ways real servers do: slow, silent, reset, HTML, huge, 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import ssl
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +71,8 @@ class SandboxServer:
     service: ClassVar[str]
     demo: ClassVar[dict[str, str]] = {}  # credentials that pass, shown to sandbox users
     routes: ClassVar[dict[tuple[str, str], Route]] = {}
+    # The service's documented limit: (requests, seconds) in a rolling window, or None.
+    default_rate_limit: ClassVar[tuple[int, float] | None] = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self._host, self._port, self._tls = host, port, tls
@@ -78,6 +82,9 @@ class SandboxServer:
         self._fault: tuple[str, dict[str, Any]] | None = None
         self._fault_times: int | None = None
         self.requests: list[Request] = []
+        self.rate_limit = self.default_rate_limit  # a test may change or clear it
+        self._hits: deque[float] = deque()
+        self._hits_lock = threading.Lock()
 
     # -- lifetime ----------------------------------------------------------------------------------
 
@@ -137,6 +144,27 @@ class SandboxServer:
             if self._fault_times <= 0:
                 self._fault = None
         return fault
+
+    def over_limit(self) -> int | None:
+        """Count this request against `rate_limit`; the seconds to wait when it is over, else None."""
+        if self.rate_limit is None:
+            return None
+        limit, window = self.rate_limit
+        now = time.monotonic()
+        with self._hits_lock:
+            while self._hits and now - self._hits[0] >= window:
+                self._hits.popleft()
+            if len(self._hits) >= limit:
+                return max(1, math.ceil(window - (now - self._hits[0])))
+            self._hits.append(now)
+        return None
+
+    def remaining_requests(self) -> int:
+        """What is left of the current window (for the service's rate-limit headers)."""
+        if self.rate_limit is None:
+            return 0
+        with self._hits_lock:
+            return max(0, self.rate_limit[0] - len(self._hits))
 
     def wait(self, seconds: float) -> None:
         """Sleep that ends early when the server stops."""
