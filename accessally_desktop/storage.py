@@ -7,13 +7,15 @@ Secret fields go to the secret store, the rest to the site profile's `values`.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .integrations import registry
+from .integrations import CheckResult, registry
 from .secrets import SecretStore, SecretStoreError
-from .settings import Settings, SettingsStore, SiteProfile
+from .settings import SavedResult, Settings, SettingsStore, SiteProfile
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +122,36 @@ def settings_without(settings: Settings, site: str) -> Settings:
     sites = {name: profile for name, profile in settings.sites.items() if name != site}
     last = settings.last_site if settings.last_site != site else next(iter(sites), "")
     return Settings(sites=sites, last_site=last, window=settings.window)
+
+
+def saved_result(result: CheckResult, tested_at: float) -> SavedResult:
+    """What is kept of a live result, so the dashboard can show it on the next start."""
+    return SavedResult(str(result.status), result.message, account_name=result.account.name,
+                       account_id=result.account.id, mode=result.account.mode, tested_at=tested_at,
+                       elapsed_ms=result.elapsed_ms, extra={k: str(v) for k, v in result.account.extra.items()})
+
+
+class SettingsWriter:
+    """Saves settings snapshots from worker threads; a snapshot never overwrites a newer one."""
+
+    def __init__(self, store: SettingsStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._issued = 0
+        self._written = 0
+
+    def snapshot(self, settings: Settings) -> Callable[[], None]:
+        """Copy the settings now (on the GUI thread); the returned call writes them (on a worker)."""
+        with self._lock:
+            self._issued += 1
+            number = self._issued
+        frozen = copy.deepcopy(settings)
+
+        def write() -> None:
+            with self._lock:
+                if number < self._written:
+                    return
+                self.store.save(frozen)
+                self._written = number
+
+        return write

@@ -3,8 +3,8 @@
     xvfb-run -a python scripts/screenshots.py docs/screenshots      # a real X11 window
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py docs/screenshots
 
-Nothing is saved to your real settings or keyring: config dirs go to a temp folder and secrets
-to memory.
+Nothing is saved to your real settings or keyring: config dirs go to a temp folder, and the
+keyring is replaced by an in-memory one.
 """
 
 from __future__ import annotations
@@ -19,15 +19,30 @@ def main(out_dir: str) -> int:
     scratch = tempfile.mkdtemp(prefix="aad-shots-")
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         os.environ[f"XDG_{name}_HOME"] = os.path.join(scratch, name.lower())
+    import keyring
+    import keyring.backend
+
+    class ScratchKeyring(keyring.backend.KeyringBackend):
+        """Stands in for the system keyring, so the shots show the normal (keyring present) state."""
+
+        priority = 1
+        entries: dict = {}
+
+        def get_password(self, service, username):
+            return self.entries.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.entries.pop((service, username), None)
+
+    keyring.set_keyring(ScratchKeyring())
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from accessally_desktop.integrations.base import override_env_var
     from accessally_desktop.sandbox import server_class
-    from accessally_desktop.secrets import MemoryStore
-    from accessally_desktop.settings import SettingsStore
-    from accessally_desktop.storage import Storage
-    from accessally_desktop.ui.wizard import SetupWizard
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     servers = {}
@@ -36,16 +51,21 @@ def main(out_dir: str) -> int:
         os.environ[override_env_var(service_id)] = servers[service_id].url
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    store = SettingsStore()
-    settings = store.load().settings
-    settings.current()
-    wizard = SetupWizard(Storage(store, MemoryStore()), settings, settings.last_site, {}, test_timeout=5)
-    wizard.show()
+    from accessally_desktop.ui.main import AppController
+
+    controller = AppController(test_timeout=5)
+    controller.start()  # a fresh profile: the wizard opens by itself
+    window = controller.window
+    window.resize(980, 680)
 
     def settle(ms: int = 150) -> None:
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
+
+    while controller.wizard is None:
+        settle(50)
+    wizard = controller.wizard
 
     def tested(service_id: str) -> None:
         box = wizard.boxes()[service_id]
@@ -77,9 +97,23 @@ def main(out_dir: str) -> int:
     shot("5-payments")
     wizard.next()
     shot("6-summary")
+    wizard.accept()
+    while controller.wizard is not None:
+        settle(50)
+    controller.test(list(window.dashboard.rows))
+    settle(300)
+    while controller.running:
+        settle(50)
+    settle(500)  # the Stripe webhook check follows the Stripe test
+    window.grab().save(str(out / "main-1-dashboard.png"))
+    print("saved", out / "main-1-dashboard.png")
+    window.navigation.setCurrentRow(1)
+    settle(1500)  # the CRM panel fetches its forms live
+    window.grab().save(str(out / "main-2-crm-settings.png"))
+    print("saved", out / "main-2-crm-settings.png")
+    window.crm_settings.apply() if window.crm_settings.has_unapplied_changes() else None
     for server in servers.values():
         server.stop()
-    wizard.deleteLater()
     app.processEvents()
     return 0
 

@@ -50,9 +50,9 @@ class Stripe(Integration):
     default_base_url = "https://api.stripe.com"
     where_to_find = WHERE
     fields = (
-        Field("publishable_key", "Publishable key", WHERE, placeholder="pk_live_…"),
+        Field("publishable_key", "Publishable key", WHERE, placeholder="pk_test_… or pk_live_…"),
         Field("secret_key", "Secret key", WHERE + " Click Reveal to copy the secret key.", secret=True,
-              placeholder="sk_live_…"),
+              placeholder="sk_test_… or sk_live_…"),
     )
     guidance = ("Use the Test mode keys while you try things out and the live keys to take real payments; "
                 "both keys must come from the same mode.")

@@ -1,96 +1,198 @@
-"""Start the Qt application: settings loaded, keyring opened off the GUI thread, wizard or home window.
+"""Start the Qt application and run it: settings, the keyring (opened off the GUI thread), windows.
 
-A crash dialog replaces a dead process: an unexpected exception is logged and shown, and the
-window stays usable.
+`AppController` owns the data flow — which site, its settings, its secrets, the live tests and
+saving their results; the windows only show and ask. A crash dialog replaces a dead process.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
-from ..integrations import registry
-from ..secrets import OpenedStore, PendingStore, open_store
-from ..settings import Settings, SettingsStore
-from ..storage import Storage, secret_names
-from .widgets import StatusBadge
-from .wizard import SetupWizard
-from .workers import submit
+from ..integrations import CheckResult, Status, registry
+from ..secrets import NO_KEYRING_HELP, MemoryStore, OpenedStore, PendingStore, open_store
+from ..settings import Settings, SettingsStore, SiteProfile
+from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
+from .wizard import DEFAULT_TEST_TIMEOUT, PageId, SetupWizard
+from .workers import LiveTest, submit
 
 log = logging.getLogger(__name__)
 
-
 NO_KEYRING_NOTE = "⚠ No system keyring: secrets are kept in memory for this session only."
 
+# Which wizard page fixes which service.
+FIX_PAGE = {"license": PageId.LICENSE, "stripe": PageId.PAYMENTS, "paypal": PageId.PAYMENTS}
 
-class AppController:
-    """Owns the settings, the secret store (opening in the background) and the windows."""
 
-    def __init__(self, settings_store: SettingsStore | None = None) -> None:
+class AppController(QObject):
+    """Signals: site_changed() when the current site or its saved data changed; notice(text, name)."""
+
+    site_changed = Signal()
+    notice = Signal(str, str)
+    result_arrived = Signal(str)  # a service's saved result was updated
+
+    def __init__(self, settings_store: SettingsStore | None = None, *,
+                 test_timeout: float = DEFAULT_TEST_TIMEOUT) -> None:
+        super().__init__()
         self.settings_store = settings_store or SettingsStore()
         loaded = self.settings_store.load()
         self.settings: Settings = loaded.settings
         self.settings.current()
         self.load_problem = loaded.problem
+        self.test_timeout = test_timeout
         self.store_future: Future[OpenedStore] = Future()
         self.storage = Storage(self.settings_store, PendingStore(self.store_future))
-        self.home = HomeWindow(self)
+        self.writer = SettingsWriter(self.settings_store)
         self.wizard: SetupWizard | None = None
+        self.running: dict[str, LiveTest] = {}
+        from .main_window import MainWindow
+
+        self.window = MainWindow(self)
         submit(open_store, self._store_opened, self._store_failed)
+
+    # -- start ---------------------------------------------------------------------------------------
 
     @property
     def site(self) -> str:
         return self.settings.last_site
 
+    @property
+    def profile(self) -> SiteProfile:
+        return self.settings.current()
+
     def start(self) -> None:
-        self.home.show()
+        self.window.restore_state()
+        self.window.show()
         if self.load_problem:
-            self.home.add_notice(self.load_problem, "settings_notice")
-        if not self.settings.current().configured:
+            self.notice.emit(self.load_problem, "settings_notice")
+        if not self.profile.configured:
             self.open_wizard()
 
     def _store_opened(self, opened: OpenedStore) -> None:
         self.store_future.set_result(opened)
-        self.home.show_storage(opened)
+        self.window.show_storage(opened)
         if opened.problem:
-            self.home.add_notice(opened.problem, "keyring_notice")
+            self.notice.emit(opened.problem, "keyring_notice")
             if self.wizard is not None:
-                self.wizard.storage_note = self.home.tr(NO_KEYRING_NOTE)
+                self.wizard.storage_note = self.tr(NO_KEYRING_NOTE)
 
     def _store_failed(self, exc: Exception) -> None:
-        from ..secrets import NO_KEYRING_HELP, MemoryStore
-
         self._store_opened(OpenedStore(MemoryStore(), NO_KEYRING_HELP))
 
-    def open_wizard(self) -> None:
+    # -- saving ------------------------------------------------------------------------------------
+
+    def save_settings(self) -> None:
+        """Write the settings in the background, newest wins; a failure is said, never lost silently."""
+        submit(self.writer.snapshot(self.settings), lambda _: None, self._save_failed, context=self)
+
+    def _save_failed(self, exc: Exception) -> None:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        self.notice.emit(self.tr("Your settings could not be saved to %s (%s).")
+                         % (self.settings_store.directory, reason), "save_notice")
+
+    # -- sites -------------------------------------------------------------------------------------
+
+    def switch_site(self, name: str) -> None:
+        if name == self.site or name not in self.settings.sites:
+            return
+        self.cancel_tests()
+        self.settings.last_site = name
+        self.save_settings()
+        self.site_changed.emit()
+        if not self.profile.configured:
+            self.open_wizard()
+
+    def add_site(self, name: str) -> str | None:
+        """Create a site profile and switch to it; returns a problem to show, or None."""
+        name = name.strip()
+        if not name:
+            return self.tr("Enter a name for the site.")
+        if name in self.settings.sites or "/" in name:
+            return self.tr("A site named %r already exists.") % name if name in self.settings.sites else \
+                self.tr("A site name cannot contain '/'.")
+        self.settings.sites[name] = SiteProfile(name)
+        self.switch_site(name)
+        return None
+
+    def rename_site(self, old: str, new: str, on_done: Callable[[str | None], None]) -> None:
+        """Rename a site: its keyring entries move with it, all or nothing (on a worker)."""
+        new = new.strip()
+        if not new or new in self.settings.sites or "/" in new:
+            on_done(self.tr("Choose a new name that no other site has (and without '/')."))
+            return
+        renamed = _renamed(self.settings, old, new)
+        names = secret_names()
+
+        def move() -> None:
+            secrets = self.storage.read_secrets(old, names)
+            self.storage.commit(renamed, new, secrets)
+            self.storage.commit(renamed, old, {name: None for name in secrets})
+
+        def done(_: object) -> None:
+            self.settings = renamed
+            self.site_changed.emit()
+            on_done(None)
+
+        submit(move, done, lambda exc: on_done(str(exc) if isinstance(exc, SaveError) else repr(exc)), context=self)
+
+    def remove_site(self, name: str, on_done: Callable[[str | None], None]) -> None:
+        """Remove a site and every secret it had (on a worker)."""
+        from ..storage import settings_without
+
+        remaining = settings_without(self.settings, name)
+        remaining.current()
+
+        def done(_: object) -> None:
+            self.settings = remaining
+            self.site_changed.emit()
+            on_done(None)
+
+        submit(lambda: self.storage.delete_site(self.settings, name), done,
+               lambda exc: on_done(str(exc)), context=self)
+
+    # -- the wizard --------------------------------------------------------------------------------
+
+    def open_wizard(self, start: PageId = PageId.WELCOME) -> None:
         """Open the wizard prefilled: secrets are read on a worker first (the keyring may be slow)."""
         if self.wizard is not None:
             self.wizard.raise_()
             self.wizard.activateWindow()
             return
-        self.home.set_busy(self.home.tr("Loading your saved setup…"))
         site = self.site
-        names = secret_names()
-        submit(lambda: self.storage.read_secrets(site, names), self._show_wizard, self._secrets_unreadable,
-               context=self.home)
+        if not self.profile.configured:
+            self._show_wizard(site, {}, start)  # nothing saved yet: no keyring to wait for
+            return
+        self.window.set_busy(self.tr("Loading your saved setup…"))
+        submit(lambda: self.storage.read_secrets(site, secret_names()),
+               lambda secrets: self._show_wizard(site, secrets, start),
+               lambda exc: self._secrets_unreadable(site, exc, start), context=self)
 
-    def _secrets_unreadable(self, exc: Exception) -> None:
-        self.home.add_notice(f"{exc} The wizard opened without your saved secrets.", "secrets_notice")
-        self._show_wizard({})
+    def fix(self, service_id: str) -> None:
+        self.open_wizard(FIX_PAGE.get(service_id, PageId.CRM_CREDENTIALS))
 
-    def _show_wizard(self, secrets: dict[str, str]) -> None:
-        self.home.set_busy("")
+    def _secrets_unreadable(self, site: str, exc: Exception, start: PageId) -> None:
+        self.notice.emit(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")
+        self._show_wizard(site, {}, start)
+
+    def _show_wizard(self, site: str, secrets: dict[str, str], start: PageId) -> None:
+        self.window.set_busy("")
+        if site != self.site or self.wizard is not None:
+            return
         note = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
-            note = self.home.tr(NO_KEYRING_NOTE)
-        wizard = SetupWizard(self.storage, self.settings, self.site, secrets, storage_note=note, parent=None)
+            note = self.tr(NO_KEYRING_NOTE)
+        wizard = SetupWizard(self.storage, self.settings, site, secrets, storage_note=note,
+                             test_timeout=self.test_timeout, start=start, parent=None)
         wizard.saved.connect(self._wizard_saved)
         wizard.finished.connect(lambda *_: self._wizard_closed())
         self.wizard = wizard
@@ -98,84 +200,112 @@ class AppController:
 
     def _wizard_saved(self, settings: Settings) -> None:
         self.settings = settings
-        self.home.refresh()
+        self.site_changed.emit()
 
     def _wizard_closed(self) -> None:
         if self.wizard is not None:
             self.wizard.deleteLater()
         self.wizard = None
 
+    # -- live tests from the dashboard -----------------------------------------------------------
 
-class HomeWindow(QMainWindow):
-    """The window behind the wizard: each service's last result and "Run Setup Wizard…"."""
+    def credentials(self, service_id: str) -> Callable[[], dict[str, str]]:
+        """A call (for a worker) that returns the service's saved values, secrets from the keyring."""
+        profile, site = self.profile, self.site
+        return lambda: self.storage.values_for(profile, service_id,
+                                               self.storage.read_secrets(site, secret_names([service_id])))
 
-    def __init__(self, controller: AppController) -> None:
-        super().__init__()
-        self.controller = controller
-        self.setObjectName("home")
-        self.setWindowTitle(APP_NAME)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        self.notices = QVBoxLayout()
-        self.site_label = QLabel()
-        self.rows = QVBoxLayout()
-        self.storage_label = QLabel(self.tr("Opening the system keyring…"))
-        self.storage_label.setObjectName("storage_label")
-        self.storage_label.setWordWrap(True)
-        self.busy = QLabel()
-        self.run_wizard = QPushButton(self.tr("Run &Setup Wizard…"))
-        self.run_wizard.setObjectName("run_wizard")
-        self.run_wizard.clicked.connect(controller.open_wizard)
-        layout.addLayout(self.notices)
-        layout.addWidget(self.site_label)
-        layout.addLayout(self.rows)
-        layout.addStretch(1)
-        layout.addWidget(self.storage_label)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.run_wizard)
-        self.setCentralWidget(central)
-        self.resize(760, 520)
-        self.refresh()
-
-    def refresh(self) -> None:
-        while self.rows.count():
-            item = self.rows.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
-        profile = self.controller.settings.current()
-        self.site_label.setText(self.tr("<h2>%s</h2>") % profile.name)
-        if not profile.configured:
-            self.rows.addWidget(QLabel(self.tr("Nothing is set up yet. Run the Setup Wizard to begin.")))
+    def test(self, service_ids: list[str]) -> None:
+        """Test the services at the same time; each row updates as its answer arrives."""
+        services = [s for s in service_ids if s not in self.running and s in self.profile.services()]
+        if not services:
             return
-        for service_id in profile.services():
-            saved = profile.results.get(service_id)
-            badge = StatusBadge()
-            badge.setObjectName(f"home_{service_id}")
-            name = registry.get(service_id).name
-            if saved is None:
-                badge.set_status("untested", f"{name}: not tested yet")
-            else:
-                account = f" — {saved.account_name}" if saved.account_name else ""
-                badge.set_status("untested" if saved.untested else saved.status, f"{name}: {saved.message}{account}")
-            self.rows.addWidget(badge)
+        site = self.site
+        for service_id in services:
+            self.window.dashboard.rows[service_id].set_running(True)
+        names = secret_names(services)
+        submit(lambda: self.storage.read_secrets(site, names),
+               lambda secrets: self._start_tests(site, services, secrets),
+               lambda exc: self._tests_failed(services, exc), context=self)
 
-    def add_notice(self, text: str, name: str) -> None:
-        """A warning banner at the top: it informs without blocking the window."""
-        notice = StatusBadge()
-        notice.setObjectName(name)
-        notice.set_status("untested", text)
-        notice.setStyleSheet("background: palette(alternate-base); padding: 6px;")
-        self.notices.addWidget(notice)
+    def _start_tests(self, site: str, services: list[str], secrets: dict[str, str]) -> None:
+        if site != self.site:
+            return
+        profile = self.profile
+        for service_id in services:
+            values = self.storage.values_for(profile, service_id, secrets)
+            integration = registry.get(service_id)
+            test = LiveTest(service_id, lambda attempt, i=integration, v=values: i.test(v, attempt=attempt),
+                            timeout=self.test_timeout, parent=self)
+            test.finished.connect(lambda result, t=test, v=values: self._tested(site, t, v, result))
+            self.running[service_id] = test
 
-    def show_storage(self, opened: OpenedStore) -> None:
-        self.storage_label.setText(self.tr("Secrets: %s") % opened.store.description)
+    def _tests_failed(self, services: list[str], exc: Exception) -> None:
+        for service_id in services:
+            self._record(self.site, CheckResult(service_id, Status.BAD_RESPONSE,
+                                                self.tr("Your saved secrets could not be read: %s") % exc))
 
-    def set_busy(self, text: str) -> None:
-        self.busy.setText(text)
-        self.run_wizard.setEnabled(not text)
+    def _tested(self, site: str, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:
+        test.deleteLater()
+        if self.running.get(result.service) is not test:
+            return
+        del self.running[result.service]
+        if result.status == Status.CANCELLED:
+            self._show_row(result.service)
+            return
+        self._record(site, result)
+        if result.service == "stripe" and result.ok and self.profile.site_url:
+            self._check_webhook(site, values)
+
+    def _check_webhook(self, site: str, values: dict[str, str]) -> None:
+        stripe = registry.get("stripe")
+        site_url = self.profile.site_url
+        test = LiveTest("stripe", lambda attempt: stripe.webhook_status(values, site_url, attempt=attempt),
+                        timeout=self.test_timeout, parent=self)
+        test.finished.connect(lambda result: self._webhook_checked(site, test, result))
+
+    def _webhook_checked(self, site: str, test: LiveTest, result: CheckResult) -> None:
+        test.deleteLater()
+        saved = self.settings.sites.get(site, SiteProfile(site)).results.get("stripe")
+        if saved is None or not result.ok or "webhook" not in result.account.extra:
+            return
+        saved.extra["webhook"] = str(result.account.extra["webhook"])
+        self.save_settings()
+        if site == self.site:
+            self._show_row("stripe")
+
+    def _record(self, site: str, result: CheckResult) -> None:
+        profile = self.settings.sites.get(site)
+        if profile is None:
+            return
+        profile.results[result.service] = saved_result(result, time.time())
+        self.save_settings()
+        if site == self.site:
+            self._show_row(result.service)
+        self.result_arrived.emit(result.service)
+
+    def _show_row(self, service_id: str) -> None:
+        row = self.window.dashboard.rows.get(service_id)
+        if row is not None:
+            row.set_running(False)
+            row.show_saved(self.profile.results.get(service_id), self.profile)
+
+    def cancel_tests(self) -> None:
+        for test in self.running.values():
+            test.cancel()
+        self.running.clear()
 
 
-def _install_excepthook(app: QApplication) -> None:
+def _renamed(settings: Settings, old: str, new: str) -> Settings:
+    renamed = copy.deepcopy(settings)
+    renamed.sites = {(new if name == old else name): profile for name, profile in renamed.sites.items()}
+    renamed.sites[new].name = new
+    if renamed.last_site == old:
+        renamed.last_site = new
+    return renamed
+
+
+def _install_excepthook() -> None:
     def hook(kind, value, tb) -> None:
         log.error("unexpected error", exc_info=(kind, value, tb))
         details = "".join(traceback.format_exception(kind, value, tb))[-4000:]
@@ -193,7 +323,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
-    _install_excepthook(app)
+    _install_excepthook()
     controller = AppController()
     QTimer.singleShot(0, controller.start)
     return app.exec()

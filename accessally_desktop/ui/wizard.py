@@ -22,7 +22,7 @@ from .. import APP_NAME
 from ..integrations import CheckResult, Status, registry
 from ..integrations.base import Account
 from ..settings import SavedResult, Settings, SiteProfile
-from ..storage import STRIPE_MODES, SaveError, Storage, secret_names, stored_name
+from ..storage import STRIPE_MODES, SaveError, Storage, saved_result, secret_names, stored_name
 from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text
 from .workers import LiveTest, submit
 
@@ -151,8 +151,9 @@ class ServiceBox(QWidget):
             return
         self.cancel_test()
         self.panel.set_running(True)
-        test = LiveTest(self.service_id, report.values, timeout=self.wizard.test_timeout, action=self.action,
-                        parent=self)
+        method = getattr(self.integration, self.action)
+        test = LiveTest(self.service_id, lambda attempt: method(report.values, attempt=attempt),
+                        timeout=self.wizard.test_timeout, parent=self)
         test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
         self._running = test
 
@@ -619,7 +620,7 @@ class SetupWizard(QWizard):
 
     def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
                  *, storage_note: str = "", test_timeout: float = DEFAULT_TEST_TIMEOUT,
-                 parent: QWidget | None = None) -> None:
+                 start: PageId = PageId.WELCOME, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.storage = storage
         self.settings = settings
@@ -646,6 +647,7 @@ class SetupWizard(QWizard):
                               (PageId.CRM_CREDENTIALS, self.crm_credentials), (PageId.PAYMENTS, self.payments),
                               (PageId.SUMMARY, self.summary)):
             self.setPage(page_id, page)
+        self.setStartId(start)
         self.initial_secrets = dict(secrets or {})
         self.prefill(self.initial_secrets)
 
@@ -856,6 +858,4 @@ def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
 def _saved_from_result(result: CheckResult, previous: SavedResult | None, now: float) -> SavedResult:
     if previous is not None and result.message.startswith(previous.message):
         return previous  # unchanged since it was loaded: keep its original test time
-    return SavedResult(str(result.status), result.message, account_name=result.account.name,
-                       account_id=result.account.id, mode=result.account.mode, tested_at=now,
-                       elapsed_ms=result.elapsed_ms, extra={k: str(v) for k, v in result.account.extra.items()})
+    return saved_result(result, now)

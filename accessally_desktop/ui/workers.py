@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
-from ..integrations import Attempt, CheckResult, registry
+from ..integrations import Attempt, CheckResult, Status, registry
 
 log = logging.getLogger(__name__)
 
@@ -78,31 +78,24 @@ def submit(fn: Callable[[], Any], on_finished: Callable[[Any], None],
 
 
 class LiveTest(QObject):
-    """One cancellable live test of a service. Signals: finished(CheckResult).
+    """One cancellable live call of a service (a test, an activation, a list). Signals: finished(CheckResult).
 
-    `cancel()` ends the network call at once (the attempt shuts its sockets) and the result
-    that then arrives is a CANCELLED one; callers usually ignore it.
+    `call` receives the `Attempt` and runs on the pool. `cancel()` ends the network call at once
+    (the attempt shuts its sockets); the CANCELLED result that then arrives is usually ignored.
     """
 
     finished = Signal(object)
 
-    def __init__(self, service_id: str, values: dict[str, str], *, timeout: float,
-                 action: str = "test", parent: QObject | None = None) -> None:
+    def __init__(self, service_id: str, call: Callable[[Attempt], CheckResult], *, timeout: float,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service_id = service_id
         self.attempt = Attempt(timeout)
-        integration = registry.get(service_id)
-        method = getattr(integration, action)
-        self._job = submit(lambda: method(values, attempt=self.attempt), self._done, self._crashed, context=self)
+        submit(lambda: call(self.attempt), self.finished.emit, self._crashed, context=self)
 
     def cancel(self) -> None:
         self.attempt.cancel()
 
-    def _done(self, result: CheckResult) -> None:
-        self.finished.emit(result)
-
-    def _crashed(self, exc: Exception) -> None:  # test() never raises; this is the last safety net
-        from ..integrations import Status
-
+    def _crashed(self, exc: Exception) -> None:  # integrations never raise; this is the last safety net
         self.finished.emit(CheckResult(self.service_id, Status.BAD_RESPONSE,
                                        "The test stopped unexpectedly. Please try again.", repr(exc)))

@@ -1,0 +1,206 @@
+"""The Connections dashboard: one row per configured service, Test / Test all, Fix…
+
+Rows only show; the controller (ui/main.py) reads secrets, runs the tests and saves results.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
+
+from ..integrations import registry
+from ..settings import SavedResult, SiteProfile
+from .widgets import STATUS_WORDS, StatusBadge
+
+# What a failing row tells the owner to do next, by status.
+NEXT_STEP = {
+    "invalid_credentials": "Copy the credentials again and run Fix….",
+    "invalid_format": "Correct the values with Fix….",
+    "forbidden": "Check the account's permissions or license, then Fix….",
+    "wrong_environment": "Switch the environment with Fix….",
+    "not_found": "Check the address with Fix….",
+    "rate_limited": "Wait a little and test again.",
+    "server_error": "The service has a problem; test again later.",
+    "timeout": "Check your internet connection and test again.",
+    "network_error": "Check your internet connection and test again.",
+    "tls_error": "Try another network; the connection was not secure.",
+    "bad_response": "Test again later; if it persists, check the address with Fix….",
+    "untested": "Test it now.",
+}
+
+
+def mode_text(service_id: str, result: SavedResult | None, profile: SiteProfile) -> str:
+    if service_id == "stripe":
+        return f"{profile.stripe_mode} mode"
+    if service_id == "paypal":
+        return profile.paypal_environment
+    return result.mode if result and result.mode else ""
+
+
+def when_text(tested_at: float) -> str:
+    if not tested_at:
+        return "never tested"
+    return "tested " + time.strftime("%Y-%m-%d %H:%M", time.localtime(tested_at))
+
+
+def extra_text(service_id: str, result: SavedResult | None) -> str:
+    """The facts a row adds: license expiry and activations; Stripe's webhook for the site."""
+    if result is None:
+        return ""
+    extra = result.extra
+    if service_id == "license" and (extra.get("expires") or extra.get("activations_left")):
+        parts = []
+        if extra.get("expires"):
+            expires = extra["expires"]
+            parts.append("lifetime license" if expires == "lifetime" else f"expires {expires.split(' ')[0]}")
+        if extra.get("activations_left"):
+            parts.append(f"{extra['activations_left']} activations left")
+        return ", ".join(parts)
+    if service_id == "stripe" and extra.get("webhook"):
+        return {"enabled": "Webhook for this site: enabled",
+                "disabled": "⚠ Webhook for this site is DISABLED: Stripe is not telling AccessAlly about payments",
+                "missing": "⚠ No webhook for this site: Stripe is not telling AccessAlly about payments",
+                }.get(extra["webhook"], f"Webhook: {extra['webhook']}")
+    return ""
+
+
+class ServiceRow(QFrame):
+    """One service's line. Signals: test_requested(service_id), fix_requested(service_id)."""
+
+    test_requested = Signal(str)
+    fix_requested = Signal(str)
+
+    def __init__(self, service_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service_id = service_id
+        name = registry.get(service_id).name
+        self.setObjectName(f"row_{service_id}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(name)
+        self.name = QLabel(f"<b>{name}</b>")
+        self.badge = StatusBadge()
+        self.badge.setObjectName(f"status_{service_id}")
+        self.account = QLabel()
+        self.account.setObjectName(f"account_{service_id}")
+        self.mode = QLabel()
+        self.mode.setObjectName(f"mode_{service_id}")
+        self.when = QLabel()
+        self.when.setObjectName(f"when_{service_id}")
+        self.extra = QLabel()
+        self.extra.setObjectName(f"extra_{service_id}")
+        self.extra.setWordWrap(True)
+        self.next_step = QLabel()
+        self.next_step.setObjectName(f"next_{service_id}")
+        self.next_step.setWordWrap(True)
+        for label in (self.account, self.mode, self.when, self.extra, self.next_step):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumWidth(80)
+        self.busy.setVisible(False)
+        self.busy.setAccessibleName(self.tr("Testing %s") % name)
+        self.test_button = QPushButton(self.tr("Test"))
+        self.test_button.setObjectName(f"rowtest_{service_id}")
+        self.test_button.setAccessibleName(self.tr("Test %s") % name)
+        self.fix_button = QPushButton(self.tr("Fix…"))
+        self.fix_button.setObjectName(f"fix_{service_id}")
+        self.fix_button.setAccessibleName(self.tr("Fix %s in the setup wizard") % name)
+        self.test_button.clicked.connect(lambda: self.test_requested.emit(service_id))
+        self.fix_button.clicked.connect(lambda: self.fix_requested.emit(service_id))
+
+        grid = QGridLayout(self)
+        grid.addWidget(self.name, 0, 0)
+        grid.addWidget(self.badge, 0, 1, 1, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.busy)
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(self.fix_button)
+        grid.addLayout(buttons, 0, 3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.account, 1, 1)
+        grid.addWidget(self.mode, 1, 2)
+        grid.addWidget(self.when, 1, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.extra, 2, 1, 1, 3)
+        grid.addWidget(self.next_step, 3, 1, 1, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 1)
+
+    def show_saved(self, result: SavedResult | None, profile: SiteProfile) -> None:
+        if result is None or result.untested:
+            status, message = "untested", (result.message if result else self.tr("Not tested yet."))
+        else:
+            status, message = result.status, result.message
+        words = self.tr("Untested") if status == "untested" else STATUS_WORDS.get(status, status)
+        self.badge.set_status(status, message if status == "ok" else f"{words}: {message}")
+        account = result.account_name or result.account_id if result else ""
+        self.account.setText(self.tr("Account: %s") % account if account else "")
+        mode = mode_text(self.service_id, result, profile)
+        self.mode.setText(self.tr("Mode: %s") % mode if mode else "")
+        self.when.setText(when_text(result.tested_at if result else 0.0))
+        self.extra.setText(extra_text(self.service_id, result))
+        failing = status != "ok"
+        self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
+        self.next_step.setVisible(failing)
+        self.fix_button.setVisible(failing)
+
+    def set_running(self, running: bool) -> None:
+        self.busy.setVisible(running)
+        self.test_button.setEnabled(not running)
+        if running:
+            self.badge.set_status(None, self.tr("Testing…"))
+
+
+class Dashboard(QWidget):
+    """Rows for the site's services. Signals: test_requested(list of ids), fix_requested(id)."""
+
+    test_requested = Signal(list)
+    fix_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboard")
+        self.rows: dict[str, ServiceRow] = {}
+        self.title = QLabel()
+        self.test_all = QPushButton(self.tr("Test &all connections"))
+        self.test_all.setObjectName("test_all")
+        self.test_all.clicked.connect(lambda: self.test_requested.emit(list(self.rows)))
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.test_all)
+        self.empty = QLabel(self.tr("Nothing is set up for this site yet. Run the Setup Wizard to begin."))
+        self.empty.setWordWrap(True)
+        self.rows_box = QVBoxLayout()
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.addLayout(self.rows_box)
+        column.addStretch(1)
+        area = QScrollArea()
+        area.setWidget(holder)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.empty)
+        layout.addWidget(area, 1)
+
+    def set_profile(self, profile: SiteProfile) -> None:
+        for row in self.rows.values():
+            row.deleteLater()
+        self.rows = {}
+        self.title.setText(self.tr("<h2>Connections — %s</h2>") % profile.name)
+        services = profile.services() if profile.configured else []
+        self.empty.setVisible(not services)
+        self.test_all.setEnabled(bool(services))
+        for service_id in services:
+            row = ServiceRow(service_id)
+            row.test_requested.connect(lambda sid: self.test_requested.emit([sid]))
+            row.fix_requested.connect(self.fix_requested)
+            row.show_saved(profile.results.get(service_id), profile)
+            self.rows_box.addWidget(row)
+            self.rows[service_id] = row
+
+    def running(self) -> bool:
+        return any(row.busy.isVisible() for row in self.rows.values())

@@ -1,0 +1,270 @@
+"""The main window: navigation (Connections, Settings > Payment > CRM Integration), menus, toolbar,
+the site-profile switcher; it remembers its size, position and last page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QInputDialog, QLabel, QListWidget, QMainWindow,
+                               QMessageBox, QSplitter, QStackedWidget, QToolBar, QVBoxLayout, QWidget)
+
+from .. import APP_NAME, __version__
+from ..secrets import OpenedStore
+from .dashboard import Dashboard
+from .widgets import StatusBadge
+
+if TYPE_CHECKING:
+    from .main import AppController
+
+PAGES = ("Connections", "Settings › Payment › CRM Integration")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: AppController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setObjectName("main_window")
+        self.setWindowTitle(APP_NAME)
+        self.dashboard = Dashboard()
+        self.crm_settings = self._make_crm_settings()
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setAccessibleName(self.tr("Sections"))
+        self.navigation.addItems([self.tr(page) for page in PAGES])
+        self.navigation.setMaximumWidth(260)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.dashboard)
+        self.pages.addWidget(self.crm_settings)
+        self.navigation.currentRowChanged.connect(self._navigate)
+
+        self.notices = QVBoxLayout()
+        self.busy = QLabel()
+        self.busy.setObjectName("busy_label")
+        self.storage_label = QLabel(self.tr("Opening the system keyring…"))
+        self.storage_label.setObjectName("storage_label")
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addLayout(self.notices)
+        column.addWidget(self.pages, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.navigation)
+        splitter.addWidget(body)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.statusBar().addWidget(self.busy, 1)
+        self.statusBar().addPermanentWidget(self.storage_label)
+
+        self._make_actions()
+        self.dashboard.test_requested.connect(controller.test)
+        self.dashboard.fix_requested.connect(controller.fix)
+        controller.site_changed.connect(self.refresh)
+        controller.notice.connect(self.add_notice)
+        self.resize(980, 680)
+        self.refresh()
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _make_crm_settings(self) -> QWidget:
+        from .crm_settings import CrmSettingsPanel
+
+        panel = CrmSettingsPanel(timeout=self.controller.test_timeout)
+        panel.values_applied.connect(self._crm_values_applied)
+        panel.applied.connect(self._crm_options_applied)
+        panel.setup_wizard_requested.connect(lambda: self.controller.open_wizard())
+        return panel
+
+    def _make_actions(self) -> None:
+        controller = self.controller
+        self.run_wizard_action = QAction(self.tr("Run &Setup Wizard…"), self)
+        self.run_wizard_action.setObjectName("run_wizard")
+        self.run_wizard_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.run_wizard_action.triggered.connect(lambda: controller.open_wizard())
+        self.test_all_action = QAction(self.tr("&Test all connections"), self)
+        self.test_all_action.setObjectName("test_all_action")
+        self.test_all_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.test_all_action.triggered.connect(lambda: controller.test(list(self.dashboard.rows)))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.add_site_action = QAction(self.tr("&Add site…"), self)
+        self.add_site_action.triggered.connect(self.ask_add_site)
+        self.rename_site_action = QAction(self.tr("&Rename site…"), self)
+        self.rename_site_action.triggered.connect(self.ask_rename_site)
+        self.remove_site_action = QAction(self.tr("Re&move site…"), self)
+        self.remove_site_action.triggered.connect(self.ask_remove_site)
+        about = QAction(self.tr("&About %s") % APP_NAME, self)
+        about.triggered.connect(self.show_about)
+
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.run_wizard_action)
+        file_menu.addAction(self.test_all_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        self.site_menu = self.menuBar().addMenu(self.tr("&Site"))
+        self.site_group = QActionGroup(self)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(about)
+
+        toolbar = QToolBar(self.tr("Main"))
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.run_wizard_action)
+        toolbar.addAction(self.test_all_action)
+        toolbar.addSeparator()
+        site_label = QLabel(self.tr(" S&ite: "))
+        self.site_switcher = QComboBox()
+        self.site_switcher.setObjectName("site_switcher")
+        self.site_switcher.setAccessibleName(self.tr("Site"))
+        self.site_switcher.setMinimumContentsLength(16)
+        site_label.setBuddy(self.site_switcher)
+        self.site_switcher.activated.connect(lambda i: self.switch_site(self.site_switcher.itemText(i)))
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(site_label)
+        row.addWidget(self.site_switcher)
+        toolbar.addWidget(holder)
+        self.addToolBar(toolbar)
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show the current site: switcher, site menu, dashboard rows, CRM options."""
+        settings = self.controller.settings
+        profile = self.controller.profile
+        self.setWindowTitle(f"{APP_NAME} — {profile.name}")
+        self.refresh_switcher()
+        self.site_menu.clear()
+        for name in settings.sites:
+            action = QAction(name, self.site_group)
+            action.setCheckable(True)
+            action.setChecked(name == profile.name)
+            action.triggered.connect(lambda _=False, n=name: self.switch_site(n))
+            self.site_menu.addAction(action)
+        self.site_menu.addSeparator()
+        self.site_menu.addActions([self.add_site_action, self.rename_site_action, self.remove_site_action])
+        self.remove_site_action.setEnabled(len(settings.sites) > 1)
+        self.dashboard.set_profile(profile)
+        self.test_all_action.setEnabled(bool(self.dashboard.rows))
+        crm = profile.crm
+        self.crm_settings.load(profile, self.controller.credentials(crm) if crm and crm != "none" else dict)
+
+    def refresh_switcher(self) -> None:
+        self.site_switcher.blockSignals(True)
+        self.site_switcher.clear()
+        self.site_switcher.addItems(list(self.controller.settings.sites))
+        self.site_switcher.setCurrentText(self.controller.site)
+        self.site_switcher.blockSignals(False)
+
+    def _navigate(self, row: int) -> None:
+        if row < 0 or row == self.pages.currentIndex():
+            return
+        if self.pages.currentWidget() is self.crm_settings and not self.crm_settings.confirm_leave():
+            self.navigation.blockSignals(True)
+            self.navigation.setCurrentRow(self.pages.currentIndex())
+            self.navigation.blockSignals(False)
+            return
+        self.pages.setCurrentIndex(row)
+
+    def _crm_values_applied(self, service_id: str, values: dict[str, str]) -> None:
+        """A changed non-secret value (Drip's account): its last test was for the old one."""
+        profile = self.controller.profile
+        profile.values[service_id] = dict(values)
+        previous = profile.results.get(service_id)
+        if previous is not None and previous.account_id != values.get("account_id", previous.account_id):
+            previous.untested = True
+            previous.message = self.tr("The account changed in Settings; test it again.")
+        self.dashboard.set_profile(profile)
+
+    def _crm_options_applied(self, options) -> None:
+        self.controller.profile.options = options
+        self.controller.save_settings()
+
+    def add_notice(self, text: str, name: str) -> None:
+        """A warning banner at the top: it informs without blocking the window."""
+        old = self.findChild(StatusBadge, name)
+        if old is not None:
+            old.deleteLater()
+        notice = StatusBadge()
+        notice.setObjectName(name)
+        notice.set_status("untested", text)
+        notice.setStyleSheet("background: palette(alternate-base); padding: 6px;")
+        self.notices.addWidget(notice)
+
+    def show_storage(self, opened: OpenedStore) -> None:
+        self.storage_label.setText(self.tr("Secrets: %s") % opened.store.description)
+
+    def set_busy(self, text: str) -> None:
+        self.busy.setText(text)
+        self.run_wizard_action.setEnabled(not text)
+
+    # -- site profiles -------------------------------------------------------------------------------
+
+    def switch_site(self, name: str) -> None:
+        """Switch sites, asking first about unapplied CRM settings of the current one."""
+        if self.crm_settings.has_unapplied_changes() and not self.crm_settings.confirm_leave():
+            self.refresh_switcher()
+            return
+        self.controller.switch_site(name)
+
+    def ask_add_site(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("Add site"), self.tr("Name of the new site:"))
+        if ok:
+            problem = self.controller.add_site(name)
+            if problem:
+                QMessageBox.warning(self, self.tr("Add site"), problem)
+
+    def ask_rename_site(self) -> None:
+        old = self.controller.site
+        name, ok = QInputDialog.getText(self, self.tr("Rename site"), self.tr("New name for %s:") % old, text=old)
+        if ok and name.strip() != old:
+            self.controller.rename_site(old, name, self._site_change_done)
+
+    def ask_remove_site(self) -> None:
+        name = self.controller.site
+        answer = QMessageBox.question(
+            self, self.tr("Remove site"),
+            self.tr("Remove the site %r and delete its saved secrets from the keyring? This cannot be undone.")
+            % name, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.remove_site(name, self._site_change_done)
+
+    def _site_change_done(self, problem: str | None) -> None:
+        if problem:
+            QMessageBox.warning(self, APP_NAME, problem)
+
+    def show_about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+
+        QMessageBox.about(self, self.tr("About %s") % APP_NAME,
+                          self.tr("<h3>%s %s</h3><p>Connect your AccessAlly site's license, CRM and payment "
+                                  "processor, and test every credential live.</p><p>Built with Qt for Python "
+                                  "(PySide6 %s, LGPLv3), httpx, stripe-python, keyring and platformdirs.</p>")
+                          % (APP_NAME, __version__, pyside_version))
+
+    # -- window state -------------------------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        state = self.controller.settings.window
+        geometry = state.get("geometry")
+        if isinstance(geometry, str):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        page = state.get("page", 0)
+        self.navigation.setCurrentRow(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
+
+    def closeEvent(self, event) -> None:
+        if self.pages.currentWidget() is self.crm_settings and not self.crm_settings.confirm_leave():
+            event.ignore()
+            return
+        self.controller.cancel_tests()
+        self.controller.settings.window = {"geometry": bytes(self.saveGeometry().toBase64()).decode("ascii"),
+                                           "page": self.pages.currentIndex()}
+        self.controller.writer.snapshot(self.controller.settings)()  # on exit, write before the process ends
+        wizard = self.controller.wizard
+        if wizard is not None:
+            wizard.close()
+        event.accept()
+        QApplication.instance().quit()

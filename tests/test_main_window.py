@@ -1,0 +1,237 @@
+"""The main window: dashboard rows from saved results, Test all in parallel, Fix…, sites, window state."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from accessally_desktop.secrets import open_store
+from accessally_desktop.settings import SavedResult, SettingsStore
+from accessally_desktop.storage import Storage
+from accessally_desktop.ui.main import AppController
+from accessally_desktop.ui.wizard import PageId
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch):
+    """Answer every question box and input dialog from a script; record what was asked."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    asked: list[str] = []
+    answers: list = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return answers.pop(0) if answers else QMessageBox.StandardButton.Yes
+
+    def get_text(parent, title, label, *args, **kwargs):
+        asked.append(label)
+        return (answers.pop(0) if answers else "", True)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: asked.append(text))
+    monkeypatch.setattr(QInputDialog, "getText", get_text)
+    return asked, answers
+
+
+@pytest.fixture
+def configured(serve):
+    """A saved site using the license, Drip and Stripe, secrets in the (memory) keyring."""
+    servers = {service_id: serve(service_id) for service_id in ("license", "drip", "stripe")}
+    store = SettingsStore()
+    settings = store.load().settings
+    profile = settings.current()
+    creds = {service_id: server.credentials() for service_id, server in servers.items()}
+    profile.crm = "drip"
+    profile.stripe = True
+    profile.site_url = creds["license"]["site_url"]
+    profile.values = {"license": {"site_url": creds["license"]["site_url"]},
+                      "drip": {"account_id": creds["drip"]["account_id"]},
+                      "stripe": {"test.publishable_key": creds["stripe"]["publishable_key"]}}
+    profile.results = {
+        "license": SavedResult("ok", "Active until 25 November 2027.", account_name="Jane Doe",
+                               tested_at=1_700_000_000.0, extra={"expires": "2027-11-25 23:59:59",
+                                                                 "activations_left": "2"}),
+        "drip": SavedResult("invalid_credentials", "Drip did not accept this API token.", tested_at=1_700_000_000.0),
+    }
+    Storage(store, open_store().store).commit(settings, profile.name, {
+        "license.license_key": creds["license"]["license_key"], "drip.api_token": creds["drip"]["api_token"],
+        "stripe.test.secret_key": creds["stripe"]["secret_key"]})
+    return servers
+
+
+def start_app(qtbot) -> AppController:
+    controller = AppController(test_timeout=10)
+    qtbot.addWidget(controller.window)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.store_future.done(), timeout=5000)
+    return controller
+
+
+def row_text(controller: AppController, service_id: str) -> str:
+    row = controller.window.dashboard.rows[service_id]
+    return row.badge.text.text()
+
+
+def test_dashboard_shows_saved_results_on_start(qtbot, configured, no_dialogs) -> None:
+    controller = start_app(qtbot)
+    dashboard = controller.window.dashboard
+    assert list(dashboard.rows) == ["license", "drip", "stripe"]
+    assert dashboard.objectName() == "dashboard"
+    assert "Active until 25 November 2027" in row_text(controller, "license")
+    license_row = dashboard.rows["license"]
+    assert "2 activations left" in license_row.extra.text() and "2027-11-25" in license_row.extra.text()
+    assert license_row.when.text().startswith("tested 2023")
+    assert "Jane Doe" in license_row.account.text()
+    assert row_text(controller, "drip").startswith("Credentials rejected")
+    assert dashboard.rows["drip"].fix_button.isVisibleTo(controller.window)
+    assert not license_row.fix_button.isVisibleTo(controller.window)
+    assert "Not tested" in row_text(controller, "stripe")
+    assert dashboard.rows["stripe"].mode.text() == "Mode: test mode"
+    assert controller.wizard is None  # configured: the wizard does not open by itself
+
+
+def test_test_all_runs_in_parallel_and_rows_update_independently(qtbot, configured, no_dialogs) -> None:
+    configured["drip"].inject("slow", delay=2.0)
+    controller = start_app(qtbot)
+    ticks = []
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
+    heartbeat.start(16)
+    test_all = controller.window.findChild(QPushButton, "test_all")
+    test_all.click()
+    rows = controller.window.dashboard.rows
+    qtbot.waitUntil(lambda: not rows["license"].busy.isVisible() and not rows["stripe"].busy.isVisible(),
+                    timeout=5000)
+    assert rows["drip"].busy.isVisible(), "the slow service is still running while the others are done"
+    assert "Activated" in row_text(controller, "license") or "Active" in row_text(controller, "license")
+    assert "Connected to Stripe" in row_text(controller, "stripe")
+    qtbot.waitUntil(lambda: not rows["drip"].busy.isVisible(), timeout=10000)
+    heartbeat.stop()
+    assert row_text(controller, "drip").startswith("Connected to Drip")
+    assert not rows["drip"].fix_button.isVisibleTo(controller.window)
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) > 20 and max(gaps) < 1.0, "the event loop kept running during the slow test"
+
+    def saved_statuses() -> dict[str, str]:
+        results = json.loads(SettingsStore().path.read_text())["sites"][controller.site]["results"]
+        return {service_id: result["status"] for service_id, result in results.items()}
+
+    qtbot.waitUntil(lambda: saved_statuses() == {"license": "ok", "drip": "ok", "stripe": "ok"}, timeout=5000)
+
+
+def test_stripe_row_tells_whether_the_site_has_a_webhook(qtbot, configured, no_dialogs) -> None:
+    controller = start_app(qtbot)
+    controller.test(["stripe"])
+    row = controller.window.dashboard.rows["stripe"]
+    qtbot.waitUntil(lambda: "ebhook" in row.extra.text(), timeout=10000)
+    assert row.extra.text()
+
+
+def test_a_failing_row_offers_fix_which_opens_the_wizard_at_that_page(qtbot, configured, no_dialogs) -> None:
+    configured["stripe"].inject("status", code=401, body={"error": {"message": "Invalid API Key provided: sk_test_****",
+                                                                     "type": "invalid_request_error"}})
+    controller = start_app(qtbot)
+    controller.test(["stripe"])
+    row = controller.window.dashboard.rows["stripe"]
+    qtbot.waitUntil(lambda: not row.busy.isVisible(), timeout=10000)
+    assert row_text(controller, "stripe").startswith("Credentials rejected")
+    assert "Fix" in row.next_step.text() and row.fix_button.isVisibleTo(controller.window)
+    row.fix_button.click()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    assert controller.wizard.currentId() == PageId.PAYMENTS
+    assert controller.wizard.field("stripe.secret_key") == configured["stripe"].credentials()["secret_key"]
+    controller.wizard.close()
+
+
+def test_wizard_opens_by_itself_on_an_unconfigured_site(qtbot, no_dialogs) -> None:
+    controller = start_app(qtbot)
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    assert controller.wizard.currentPage().objectName() == "page_welcome"
+    assert controller.window.dashboard.empty.isVisibleTo(controller.window)
+    controller.wizard.close()
+
+
+def test_window_remembers_size_position_and_page(qtbot, configured, no_dialogs) -> None:
+    controller = start_app(qtbot)
+    controller.window.resize(760, 590)
+    controller.window.navigation.setCurrentRow(1)
+    controller.window.close()
+    again = start_app(qtbot)
+    assert again.window.navigation.currentRow() == 1
+    assert again.window.pages.currentWidget().objectName() == "settings_crm"
+    assert (again.window.width(), again.window.height()) == (760, 590)
+
+
+def test_sites_can_be_added_renamed_and_removed_with_confirmation(qtbot, configured, no_dialogs) -> None:
+    asked, answers = no_dialogs
+    controller = start_app(qtbot)
+    window = controller.window
+    first = controller.site
+    answers.append("Second site")
+    window.ask_add_site()
+    assert controller.site == "Second site"
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)  # a new site starts in the wizard
+    controller.wizard.close()
+    assert [window.site_switcher.itemText(i) for i in range(window.site_switcher.count())] == [first, "Second site"]
+    controller.switch_site(first)
+    assert list(window.dashboard.rows) == ["license", "drip", "stripe"]
+    answers.append("Renamed site")
+    window.ask_rename_site()
+    qtbot.waitUntil(lambda: controller.site == "Renamed site", timeout=5000)
+    store = open_store().store
+    assert store.get("Renamed site", "drip.api_token") == configured["drip"].credentials()["api_token"]
+    assert store.get(first, "drip.api_token") is None
+    from PySide6.QtWidgets import QMessageBox
+
+    answers.append(QMessageBox.StandardButton.Cancel)
+    window.ask_remove_site()
+    assert "Renamed site" in controller.settings.sites
+    answers.append(QMessageBox.StandardButton.Yes)
+    window.ask_remove_site()
+    qtbot.waitUntil(lambda: "Renamed site" not in controller.settings.sites, timeout=5000)
+    assert any("cannot be undone" in text for text in asked)
+    assert store.get("Renamed site", "drip.api_token") is None
+    assert controller.site == "Second site"
+    assert "Renamed site" not in json.loads(SettingsStore().path.read_text())["sites"]
+
+
+def test_keyring_notice_is_shown_in_the_window(qtbot, no_dialogs) -> None:
+    import keyring
+    import keyring.backends.fail
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    controller = start_app(qtbot)
+    qtbot.waitUntil(lambda: controller.window.findChild(QLabel, "storage_label").text().startswith("Secrets: memory"),
+                    timeout=5000)
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    controller.wizard.close()
+
+
+def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configured, no_dialogs, monkeypatch) -> None:
+    from PySide6.QtWidgets import QCheckBox, QMessageBox
+
+    controller = start_app(qtbot)
+    window = controller.window
+    window.navigation.setCurrentRow(1)
+    tracking = window.crm_settings.findChild(QCheckBox, "drip_tracking")
+    assert tracking.isChecked()  # default on
+    tracking.setChecked(False)
+    asked = []
+    monkeypatch.setattr(window.crm_settings, "_ask_leave",
+                        lambda: asked.append(True) or QMessageBox.StandardButton.Cancel)
+    window.navigation.setCurrentRow(0)
+    assert asked and window.pages.currentWidget() is window.crm_settings  # Cancel keeps the page
+    window.crm_settings.apply()
+
+    def saved_tracking():
+        options = json.loads(SettingsStore().path.read_text())["sites"][controller.site]["options"]
+        return options["drip_tracking"]
+
+    qtbot.waitUntil(lambda: saved_tracking() is False, timeout=5000)
+    window.navigation.setCurrentRow(0)
+    assert window.pages.currentWidget() is window.dashboard
