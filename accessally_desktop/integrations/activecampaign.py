@@ -113,7 +113,8 @@ class ActiveCampaign(Integration):
         reply.fail_for_status(not_found=_not_found(base))
         data = reply.json_object()
         user = data.get("user")
-        if not isinstance(user, dict):
+        if not isinstance(user, dict) or not any(_text(user.get(k)) for k in ("id", "username", "email", "firstName",
+                                                                               "lastName")):
             raise Failure(Status.BAD_RESPONSE, "ActiveCampaign answered without the user behind this key.",
                           reply.describe())
         return user

@@ -149,6 +149,8 @@ class ConvertKit(Integration):
         email = _text(account.get("primary_email_address"))
         if not email and isinstance(user, dict):
             email = _text(user.get("email"))
+        if not (name or email):
+            raise Failure(Status.BAD_RESPONSE, "Kit answered without the account's name or email.", reply.describe())
         result = Account(name=name, id=_text(account.get("id")), email=email,
                          extra=_extra(plan=_text(account.get("plan_type")), api_version="v4"))
         message = f"Connected to Kit account {_who(name, email)} with a v4 key."

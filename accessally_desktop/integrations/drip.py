@@ -119,7 +119,10 @@ class Drip(Integration):
 
 
 def _parse_account(item: Any) -> dict[str, str] | None:
-    if not isinstance(item, dict) or item.get("id") in (None, ""):
+    if not isinstance(item, dict):
+        return None
+    raw_id = item.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).strip():
         return None
     account_id = str(item["id"])
     name = str(item.get("name") or "").strip() or f"Account {account_id}"

@@ -61,7 +61,8 @@ class Keap(Integration):
                                 headers={"X-Keap-API-Key": values["api_key"], "Accept": "application/json"})
         self._fail_for_status(reply)
         profile = reply.json_object()
-        if not any(k in profile for k in ("name", "email", "website", "time_zone", "address")):
+        if not any(_text(profile.get(k)) or (isinstance(profile.get(k), dict) and profile[k])
+                   for k in ("name", "email", "website", "time_zone", "address")):  # keys with null/[] are no profile
             raise Failure(Status.BAD_RESPONSE, "Keap answered, but not with an account profile.", reply.describe())
         name = _text(profile.get("name"))
         email = _text(profile.get("email"))

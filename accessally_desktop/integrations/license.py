@@ -274,7 +274,10 @@ def _expires(value: Any) -> str:
 
 
 def _site_problem(site: str) -> str:
-    parts = urlsplit(site)
+    try:
+        parts = urlsplit(site)
+    except ValueError:  # an unbalanced "[" (IPv6 bracket) and the like
+        return "The site address is not a web address. Enter it like https://members.example.com."
     if parts.scheme.lower() not in ("http", "https"):
         return "The site address must start with https:// (or http://), e.g. https://members.example.com."
     try:

@@ -44,7 +44,7 @@ class Ontraport(Integration):
         if data.get("code") not in (0, "0", None):
             raise Failure(Status.BAD_RESPONSE, "Ontraport answered, but reported an error.", reply.describe())
         account_id = data.get("account_id")
-        if account_id in (None, ""):
+        if isinstance(account_id, bool) or not isinstance(account_id, (int, str)) or not str(account_id).strip():
             raise Failure(Status.BAD_RESPONSE, "Ontraport answered without an account id.", reply.describe())
         account = Account(id=str(account_id), name=f"Ontraport account {account_id}")
         return self.result(Status.OK, f"Connected to Ontraport account {account_id}.", account=account)

@@ -281,7 +281,8 @@ class PayPal(Integration):
             data = reply.json_object()
         except Failure as failure:
             raise Failure(failure.status, failure.message, failure.detail + ids) from None
-        if not data.get("access_token"):
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token.strip():
             # the body of a 2xx may hold a token: never quote it
             raise Failure(Status.BAD_RESPONSE, "PayPal answered without an access token.",
                           f"HTTP {reply.status}, fields: {', '.join(sorted(map(str, data))) or 'none'}{ids}")

@@ -13,12 +13,14 @@ import functools
 import ipaddress
 import json
 import logging
+import math
 import os
 import re
 import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -49,11 +51,15 @@ def is_loopback_host(host: str) -> bool:
 
 def redact_url(url: str) -> str:
     """A URL safe for logs and details: credential-like query values are masked."""
-    parts = urlsplit(str(url))
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port
+    except ValueError:  # "http://[", a port over 65535: a server's Location header can say anything
+        return "(an address that is not valid)"
     query = [(k, "••••" if _SENSITIVE_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
+    if port:
+        netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="•"), ""))
 
 
@@ -77,13 +83,19 @@ class _ResponseTooLarge(Exception):
 
 
 class _CappedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt) -> None:
+    """The body, decompressed here (gzip only, the one encoding we ask for) so the cap counts what
+    is kept in memory: a 50 KB gzip answer must not become 50 MB."""
+
+    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt, gzip: bool = False) -> None:
         self._inner = inner
         self._attempt = attempt
+        self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
 
     def __iter__(self) -> Iterator[bytes]:
         total = 0
         for chunk in self._inner:
+            if self._gzip is not None:
+                chunk = self._gzip.decompress(chunk, MAX_BODY_BYTES + 1 - total)  # never more than the cap
             total += len(chunk)
             if total > MAX_BODY_BYTES:
                 self._attempt._stop("too_large")
@@ -107,10 +119,15 @@ class _AttemptTransport(httpx.HTTPTransport):
         attempt.last_url = str(request.url)
         request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
         request.extensions["trace"] = attempt._trace
+        request.headers["Accept-Encoding"] = "gzip"
         response = super().handle_request(request)
         assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(response.status_code, headers=response.headers,
-                              stream=_CappedStream(response.stream, attempt), extensions=response.extensions)
+        # httpx would decompress after the cap, unbounded; _CappedStream does it within the cap. Any
+        # other encoding was not asked for and stays undecoded (so it reads as an unreadable answer).
+        headers = response.headers.copy()
+        encoding = headers.pop("content-encoding", "").strip().lower()
+        return httpx.Response(response.status_code, headers=headers, extensions=response.extensions,
+                              stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip")))
 
 
 @dataclass(frozen=True)
@@ -162,9 +179,11 @@ class Reply:
         if not value:
             return None
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
             pass
+        else:
+            return max(0.0, seconds) if math.isfinite(seconds) else None
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
