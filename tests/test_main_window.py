@@ -235,3 +235,22 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
     qtbot.waitUntil(lambda: saved_tracking() is False, timeout=5000)
     window.navigation.setCurrentRow(0)
     assert window.pages.currentWidget() is window.dashboard
+
+
+def test_a_second_copy_is_told_the_app_is_already_open(qtbot, monkeypatch) -> None:
+    import argparse
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from accessally_desktop.ui.main import instance_lock, run_gui
+
+    first = instance_lock()
+    assert first is not None
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
+    assert run_gui(argparse.Namespace()) == 0
+    assert told and "already open" in told[0]
+    first.unlock()
+    again = instance_lock()
+    assert again is not None, "the lock is free once the first copy is gone"
+    again.unlock()

@@ -248,7 +248,8 @@ def _account(data: dict[str, Any]) -> Account:
         if value is None or value is False or value == "":  # 0 is a real count: keep it
             continue
         if name == "expires" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+            when = _from_timestamp(value)
+            value = when.strftime("%Y-%m-%d %H:%M:%S") if when else value
         extra[name] = str(value)
     name = str(data.get("customer_name") or data.get("item_name") or "").strip()
     return Account(name=name, email=str(data.get("customer_email") or ""), extra=extra)
@@ -260,7 +261,9 @@ def _expires(value: Any) -> str:
         return ""
     when: datetime | None = None
     if (isinstance(value, (int, float)) and not isinstance(value, bool)) or str(value).isdigit():
-        when = datetime.fromtimestamp(int(value), UTC)
+        when = _from_timestamp(value)
+        if when is None:
+            return ""
     else:
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
             try:
@@ -271,6 +274,14 @@ def _expires(value: Any) -> str:
     if when is None:
         return str(value)
     return f"{when.day} {when:%B} {when.year}"
+
+
+def _from_timestamp(value: Any) -> datetime | None:
+    """A Unix timestamp as a date; None when it is not one this computer can show (out of range, "²")."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _site_problem(site: str) -> str:

@@ -15,14 +15,15 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..integrations import CheckResult, Status, registry
 from ..secrets import NO_KEYRING_HELP, MemoryStore, OpenedStore, PendingStore, open_store
-from ..settings import Settings, SettingsStore, SiteProfile
+from ..settings import Settings, SettingsStore, SiteProfile, config_dir
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
+from .widgets import app_icon
 from .wizard import DEFAULT_TEST_TIMEOUT, PageId, SetupWizard
 from .workers import LiveTest, submit
 
@@ -323,7 +324,28 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     _install_excepthook()
+    lock = instance_lock()
+    if lock is None:
+        QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
+                                "Switch to that window: two copies could overwrite each other's settings.")
+        return 0
     controller = AppController()
     QTimer.singleShot(0, controller.start)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        lock.unlock()
+
+
+def instance_lock() -> QLockFile | None:
+    """One app per user: a lock in the config dir (a crashed copy's stale lock is taken over)."""
+    directory = config_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return QLockFile("")  # no config dir: saving will say so; nothing to guard
+    lock = QLockFile(str(directory / "instance.lock"))
+    lock.setStaleLockTime(0)  # only a dead process's lock is stale
+    return lock if lock.tryLock(200) else None

@@ -91,6 +91,31 @@ def eye_icon(color: QColor, *, crossed: bool) -> QIcon:
     return QIcon(pixmap)
 
 
+def app_icon() -> QIcon:
+    """The window icon: a rounded badge with a check mark, drawn at several sizes (no image files)."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#5b2a86"))
+        painter.drawRoundedRect(0, 0, size, size, size * 0.22, size * 0.22)
+        pen = QPen(QColor("white"), max(1.5, size * 0.11))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        check = QPainterPath()
+        check.moveTo(size * 0.25, size * 0.53)
+        check.lineTo(size * 0.43, size * 0.71)
+        check.lineTo(size * 0.76, size * 0.31)
+        painter.drawPath(check)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
 class SecretLineEdit(QLineEdit):
     """A masked input with a show/hide toggle (Ctrl+Shift+H, or the eye action)."""
 
