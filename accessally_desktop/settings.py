@@ -173,7 +173,7 @@ def settings_from_dict(data: Any) -> Settings:
     if not isinstance(version, int) or version > SETTINGS_VERSION:
         raise TypeError(f"unsupported settings version {version!r}")
     sites_raw = _typed(data.get("sites", {}), dict)
-    sites = {str(name): _site(str(name), _typed(site, dict)) for name, site in sites_raw.items()}
+    sites = {_typed(name, str): _site(name, _typed(site, dict)) for name, site in sites_raw.items()}
     return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
                     window=_typed(data.get("window", {}), dict))
 
@@ -214,4 +214,9 @@ def _typed(value: Any, expected: type) -> Any:
         return float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
+    if expected is str:
+        try:
+            value.encode("utf-8")  # a lone surrogate (a "\\ud800" escape) could never be saved again
+        except UnicodeEncodeError:
+            raise TypeError("text that is not valid Unicode") from None
     return value

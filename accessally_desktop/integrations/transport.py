@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 import httpx
 
@@ -56,11 +56,13 @@ def redact_url(url: str) -> str:
         port = parts.port
     except ValueError:  # "http://[", a port over 65535: a server's Location header can say anything
         return "(an address that is not valid)"
-    query = [(k, "••••" if _SENSITIVE_PARAMS.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    # Joined by hand: urlencode(safe="•") would still percent-encode the non-ASCII mask.
+    query = "&".join(f"{quote_plus(k)}={'••••' if _SENSITIVE_PARAMS.search(k) else quote_plus(v)}"
+                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
     netloc = parts.hostname or ""
     if port:
         netloc += f":{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="•"), ""))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 @functools.cache
@@ -74,7 +76,11 @@ def _ssl_context() -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=certifi.where())
     extra = os.environ.get("SSL_CERT_FILE")
     if extra and os.path.isfile(extra):
-        context.load_verify_locations(cafile=extra)
+        try:
+            context.load_verify_locations(cafile=extra)
+        except (ssl.SSLError, OSError, ValueError) as exc:  # not a PEM of certificates: OpenSSL's own rule, ignore it
+            log.warning("SSL_CERT_FILE %s holds no usable certificate (%s); verifying with the built-in CAs only",
+                        extra, exc)
     return context
 
 

@@ -1,0 +1,208 @@
+"""The app's log: one rotating file in the user's log folder, with every record redacted first.
+
+`setup_logging()` puts one handler on the root logger, so it sees every library's records too
+(httpx logs each request URL at INFO, httpcore and stripe log at DEBUG). The handler's
+`RedactingFilter` rewrites each record before it is formatted: credential-like query and form
+values, secret-bearing headers, key shapes (Stripe, Kit, Keap, Bearer/Basic tokens) and every value
+handed to `register_secret()` become "••••". `redact()` is the same rewrite for any text, which
+"Help > Copy diagnostics" uses as well.
+
+No Qt here: the check command and the tests use it without a display.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import platformdirs
+
+from . import APP_NAME
+from .integrations.transport import _SENSITIVE_PARAMS
+
+LOG_FILE = "app.log"
+MAX_BYTES = 1024 * 1024
+BACKUP_COUNT = 3
+MASK = "••••"
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; a real credential is far longer
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
+
+_SENSITIVE = _SENSITIVE_PARAMS.pattern  # api_key|api_secret|…|license, shared with transport.redact_url
+_NAME_CHARS = r"[\w.\-\[\]]"
+
+# Header names whose value is a credential, and "name: value" words that mean the same in prose.
+_HEADERS = (r"proxy-authorization|authorization|x-keap-api-key|x-kit-api-key|api-token|api-key|"
+            r"password|passwd|client_secret|api_secret|api_key|api_token|access_token|secret_key|license_key")
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Authorization: Bearer abc / 'api-key': 'abc' / ("X-Kit-Api-Key", "kit_…") / password: hunter2
+    (re.compile(rf"(?i)(?<![\w-])({_HEADERS})((?:['\"]?\s*[:=]|['\"]\s*,)\s*(?:(?-i:b)['\"]|['\"])?)"
+                r"((?:basic|bearer|token|digest)\s+)?[^\s'\",;}\]&]+"), rf"\1\2\3{MASK}"),
+    # query and form values: ?api_secret=…&USER=x&PWD=…&SIGNATURE=…, license=…
+    (re.compile(rf"(?i)({_NAME_CHARS}*(?:{_SENSITIVE}){_NAME_CHARS}*=)(?!{MASK})[^&\s'\"#<>;,]+"), rf"\1{MASK}"),
+    # JSON-ish: "client_secret": "…", 'api_key': 123
+    (re.compile(rf"(?i)(['\"]{_NAME_CHARS}*(?:{_SENSITIVE}){_NAME_CHARS}*['\"]\s*:\s*)"
+                rf"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}}\]]+)"), rf"\1'{MASK}'"),
+    # key shapes, wherever they appear
+    (re.compile(r"\b((?:sk|rk|pk)_(?:test_|live_)?)[A-Za-z0-9]{8,}"), rf"\1{MASK}"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9]+"), f"whsec_{MASK}"),
+    (re.compile(r"\bkit_[A-Za-z0-9]{8,}"), f"kit_{MASK}"),
+    (re.compile(r"\bKeapAK-[A-Za-z0-9_\-]+"), f"KeapAK-{MASK}"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+(?!•)[A-Za-z0-9._~+/=\-]{6,}"), rf"\1 {MASK}"),
+)
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_secret_pattern: re.Pattern[str] | None = None
+_log_path: Path | None = None  # the file being written, None before setup or when it could not be opened
+
+
+# -- redaction -------------------------------------------------------------------------------------
+
+def register_secret(value: object) -> None:
+    """Mask this value (and its URL-encoded forms) in every later log record and in `redact()`.
+
+    The app registers every secret it loads or the owner types. Values under MIN_SECRET_LENGTH
+    characters are ignored: masking "abc" everywhere would garble the log, not protect anything.
+    """
+    global _secret_pattern
+    text = "" if value is None else str(value)
+    forms = {form for raw in (text, text.strip()) for form in (raw, quote(raw, safe=""), quote_plus(raw))
+             if len(form) >= MIN_SECRET_LENGTH}
+    if not forms:
+        return
+    with _lock:
+        if forms <= _secrets:
+            return
+        _secrets.update(forms)
+        _secret_pattern = _compile(_secrets)
+
+
+def forget_secrets() -> None:
+    """Drop every registered value (a new session, or a test)."""
+    global _secret_pattern
+    with _lock:
+        _secrets.clear()
+        _secret_pattern = None
+
+
+def _compile(values: set[str]) -> re.Pattern[str]:
+    parts = []
+    for value in sorted(values, key=len, reverse=True):
+        escaped = re.escape(value)
+        # A short value only counts as a whole token; a long one anywhere (inside a URL, a header, JSON).
+        parts.append(escaped if len(value) >= 8 else rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])")
+    return re.compile("|".join(parts))
+
+
+def redact(text: str) -> str:
+    """The text with every credential this module knows how to spot replaced by "••••"."""
+    if not text:
+        return text
+    pattern = _secret_pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    for regex, replacement in _PATTERNS:
+        text = regex.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record in place (message, arguments, traceback, stack) before it is formatted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the record (or leak its arguments raw)
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """A last pass over the finished line, for anything a format string adds."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+# -- setup -----------------------------------------------------------------------------------------
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def log_path() -> Path | None:
+    """The file the log is being written to; None before `setup_logging` or when it fell back to stderr."""
+    return _log_path
+
+
+def setup_logging(level: int = logging.INFO, *, directory: Path | None = None, max_bytes: int = MAX_BYTES,
+                  backup_count: int = BACKUP_COUNT) -> Path:
+    """Log to `<user log dir>/app.log` (rotated at `max_bytes`, `backup_count` old files kept).
+
+    Safe to call again: the handler it added before is replaced, never doubled. When the folder
+    cannot be written, records go to stderr instead (still redacted), a warning says so, and
+    `log_path()` is None; the path that could not be used is returned either way.
+    """
+    global _log_path
+    root = logging.getLogger()
+    close_logging()
+    path = (directory or log_dir()) / LOG_FILE
+    handler: logging.Handler
+    problem = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backup_count,
+                                                       encoding="utf-8")
+    except OSError as exc:
+        handler = logging.StreamHandler(sys.stderr)
+        problem = f"Cannot write the log file {path} ({exc.strerror or exc}); logging to the console only."
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler._accessally_desktop = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    _log_path = None if problem else path
+    if problem:
+        logging.getLogger(__name__).warning("%s", problem)
+    return path
+
+
+def close_logging() -> None:
+    """Remove and close the handler `setup_logging` added (at exit, or between tests)."""
+    global _log_path
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_accessally_desktop", False):
+            root.removeHandler(handler)
+            handler.close()
+    _log_path = None
+
+
+def recent_lines(n: int = 200) -> list[str]:
+    """The last `n` lines of the log (reaching into the previous file after a rotation), redacted."""
+    if n <= 0:
+        return []
+    path = _log_path or log_dir() / LOG_FILE
+    lines: list[str] = []
+    for candidate in (path, path.with_name(f"{path.name}.1")):
+        try:
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            break
+        lines = text.splitlines() + lines
+        if len(lines) >= n:
+            break
+    return [redact(line) for line in lines[-n:]]
