@@ -12,6 +12,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accessally-desktop",
                                      description=f"{APP_NAME}: connect your site's license, CRM and payments.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="try the app against built-in stand-ins for every service, with demo credentials; "
+                             "nothing touches your real sites, settings or keyring")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from . import cli
 

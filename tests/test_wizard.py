@@ -284,3 +284,18 @@ def test_corrupt_settings_file_is_reported_and_the_wizard_opens(qtbot) -> None:
     assert notice is not None and "damaged" in notice.text.text()
     qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
     assert controller.wizard.currentPage().objectName() == "page_welcome"
+
+
+def test_closing_an_untouched_wizard_does_not_ask(qtbot, questions) -> None:
+    wizard = make_wizard(qtbot)
+    wizard.close()
+    assert not wizard.isVisible()
+    assert questions == []
+
+
+def test_closing_with_typed_values_asks_before_discarding(qtbot, questions) -> None:
+    wizard = make_wizard(qtbot)
+    wizard.next()
+    qtbot.keyClicks(edit(wizard, "license.license_key"), "abc")
+    wizard.close()
+    assert questions and "discard" in questions[0].lower()

@@ -22,3 +22,38 @@ _SERVERS = {
 def server_class(service_id: str) -> type[SandboxServer]:
     module_name, class_name = _SERVERS[service_id].split(":")
     return getattr(importlib.import_module(f"{__package__}.{module_name}"), class_name)
+
+
+class Sandbox:
+    """Every stand-in running on 127.0.0.1, and the environment that points the app at them.
+
+    PayPal gets two (sandbox and live), so picking the wrong environment shows what it would
+    show for real: "these look like sandbox credentials".
+    """
+
+    def __init__(self) -> None:
+        from ..integrations.base import override_env_var
+
+        self.servers: dict[str, SandboxServer] = {}
+        self.env: dict[str, str] = {}
+        for service_id in _SERVERS:
+            if service_id == "paypal":
+                continue
+            server = server_class(service_id)().start()
+            self.servers[service_id] = server
+            self.env[override_env_var(service_id)] = server.url
+        paypal = server_class("paypal")
+        self.paypal_live = paypal(environment="live").start()
+        self.servers["paypal"] = paypal(environment="sandbox").start()
+        self.env["ACCESSALLY_DESKTOP_PAYPAL_SANDBOX_URL"] = self.servers["paypal"].url
+        self.env["ACCESSALLY_DESKTOP_PAYPAL_LIVE_URL"] = self.paypal_live.url
+
+    def demo_credentials(self) -> dict[str, dict[str, str]]:
+        """Values that pass, per service (shown to newcomers in sandbox mode)."""
+        demo = {service_id: server.credentials() for service_id, server in self.servers.items()}
+        demo["activecampaign"]["account_url"] = "https://demo.api-us1.com"  # the stand-in answers for it
+        return demo
+
+    def stop(self) -> None:
+        for server in [*self.servers.values(), self.paypal_live]:
+            server.stop()

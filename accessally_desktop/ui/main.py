@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import logging
 import sys
 import time
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..integrations import CheckResult, Status, registry
-from ..secrets import NO_KEYRING_HELP, MemoryStore, OpenedStore, PendingStore, open_store
+from ..secrets import NO_KEYRING_HELP, MemoryStore, OpenedStore, PendingStore, SecretStore, open_store
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
 from .widgets import app_icon
@@ -43,7 +44,8 @@ class AppController(QObject):
     result_arrived = Signal(str)  # a service's saved result was updated
 
     def __init__(self, settings_store: SettingsStore | None = None, *,
-                 test_timeout: float = DEFAULT_TEST_TIMEOUT) -> None:
+                 test_timeout: float = DEFAULT_TEST_TIMEOUT, secret_store: SecretStore | None = None,
+                 sandbox: dict[str, dict[str, str]] | None = None) -> None:
         super().__init__()
         self.settings_store = settings_store or SettingsStore()
         loaded = self.settings_store.load()
@@ -51,6 +53,7 @@ class AppController(QObject):
         self.settings.current()
         self.load_problem = loaded.problem
         self.test_timeout = test_timeout
+        self.sandbox = sandbox  # demo credentials, in sandbox mode
         self.store_future: Future[OpenedStore] = Future()
         self.storage = Storage(self.settings_store, PendingStore(self.store_future))
         self.writer = SettingsWriter(self.settings_store)
@@ -59,7 +62,10 @@ class AppController(QObject):
         from .main_window import MainWindow
 
         self.window = MainWindow(self)
-        submit(open_store, self._store_opened, self._store_failed)
+        if secret_store is None:
+            submit(open_store, self._store_opened, self._store_failed)
+        else:
+            self._store_opened(OpenedStore(secret_store))
 
     # -- start ---------------------------------------------------------------------------------------
 
@@ -193,7 +199,7 @@ class AppController(QObject):
         if self.store_future.done() and not self.store_future.result().store.persistent:
             note = self.tr(NO_KEYRING_NOTE)
         wizard = SetupWizard(self.storage, self.settings, site, secrets, storage_note=note,
-                             test_timeout=self.test_timeout, start=start, parent=None)
+                             test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, parent=None)
         wizard.saved.connect(self._wizard_saved)
         wizard.finished.connect(lambda *_: self._wizard_closed())
         self.wizard = wizard
@@ -326,6 +332,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     _install_excepthook()
+    if getattr(args, "sandbox", False):
+        return _run_sandbox(app)
     lock = instance_lock()
     if lock is None:
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
@@ -337,6 +345,21 @@ def run_gui(args: argparse.Namespace) -> int:
         return app.exec()
     finally:
         lock.unlock()
+
+
+def _run_sandbox(app: QApplication) -> int:
+    """Every service played by a local stand-in; settings in their own folder, secrets in memory only."""
+    from ..sandbox import Sandbox
+
+    sandbox = Sandbox()
+    os.environ.update(sandbox.env)
+    controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
+                               sandbox=sandbox.demo_credentials())
+    QTimer.singleShot(0, controller.start)
+    try:
+        return app.exec()
+    finally:
+        sandbox.stop()
 
 
 def instance_lock() -> QLockFile | None:

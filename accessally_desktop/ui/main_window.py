@@ -135,7 +135,8 @@ class MainWindow(QMainWindow):
         """Show the current site: switcher, site menu, dashboard rows, CRM options."""
         settings = self.controller.settings
         profile = self.controller.profile
-        self.setWindowTitle(f"{APP_NAME} — {profile.name}")
+        sandbox = " — SANDBOX (demo services, nothing real)" if self.controller.sandbox else ""
+        self.setWindowTitle(f"{APP_NAME} — {profile.name}{sandbox}")
         self.refresh_switcher()
         self.site_menu.clear()
         for name in settings.sites:

@@ -15,7 +15,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import Property, Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QScrollArea, QHBoxLayout, QLabel,
-                               QMessageBox, QRadioButton, QStackedWidget, QVBoxLayout, QWidget, QWizard,
+                               QMessageBox, QPushButton, QRadioButton, QStackedWidget, QVBoxLayout, QWidget, QWizard,
                                QWizardPage)
 
 from .. import APP_NAME
@@ -119,6 +119,15 @@ class ServiceBox(QWidget):
         self.form.edited.connect(self._edited)
         self.panel.start_requested.connect(self.start_test)
         self.panel.cancel_requested.connect(self.cancel_test)
+        demo = (wizard.sandbox or {}).get(service_id)
+        if demo:
+            fill = QPushButton(self.tr("Fill in the sandbox's demo values"))
+            fill.setObjectName(f"demo_{service_id}")
+            fill.clicked.connect(lambda: self.fill(dict(demo)))
+            layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def fill(self, values: dict[str, str]) -> None:
+        self.form.set_values(values)
 
     # values may be supplemented by a page (PayPal's environment lives in another form)
     def values(self) -> dict[str, str]:
@@ -260,6 +269,21 @@ def _scrolling(content: QWidget) -> QScrollArea:
     return area
 
 
+def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
+    """Says plainly that this is a sandbox, and lists the demo values that pass."""
+    rows = "".join(
+        f"<tr><td><b>{registry.get(sid).name}</b></td><td>"
+        + "<br>".join(f"{registry.get(sid).field(k).label}: <code>{v}</code>" for k, v in values.items() if v)
+        + "</td></tr>" for sid, values in demo.items())
+    label = _heading(
+        "<p style='background:#fff3cd; color:#5c4400; padding:6px'><b>SANDBOX</b> — every service is a local "
+        "stand-in on this computer. Nothing reaches real services, and nothing touches your real sites, "
+        "settings or keyring. Use the demo values below (each page has a button that fills them in); change "
+        "one character to see a failure.</p><table cellspacing='4'>" + rows + "</table>")
+    label.setObjectName("sandbox_banner")
+    return label
+
+
 class WelcomePage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__()
@@ -280,6 +304,8 @@ class WelcomePage(QWizardPage):
             "Account Settings &gt; API access</a>) or a REST app.</li></ul>"
             "<p>Nothing is saved until you click <b>Finish</b>. Secrets go to your system keyring, "
             "never into a file. You can run this wizard again at any time.</p>")))
+        if wizard.sandbox:
+            layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
         self.site_label = QLabel()
         self.site_label.setObjectName("welcome_site")
         layout.addWidget(self.site_label)
@@ -457,6 +483,10 @@ class PayPalBox(ServiceBox):
             values.update(form.values())
         return values
 
+    def fill(self, values: dict[str, str]) -> None:
+        self.kind.set_value("rest" if values.get("client_id") else "signature")
+        self.set_all_values(values)
+
     def set_all_values(self, values: dict[str, str]) -> None:
         self.form.set_values(values)
         for form in self.sets.values():
@@ -620,7 +650,8 @@ class SetupWizard(QWizard):
 
     def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
                  *, storage_note: str = "", test_timeout: float = DEFAULT_TEST_TIMEOUT,
-                 start: PageId = PageId.WELCOME, parent: QWidget | None = None) -> None:
+                 start: PageId = PageId.WELCOME, sandbox: dict[str, dict[str, str]] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.storage = storage
         self.settings = settings
@@ -628,11 +659,12 @@ class SetupWizard(QWizard):
         self.profile = settings.sites[site]
         self.test_timeout = test_timeout
         self.storage_note = storage_note
+        self.sandbox = sandbox
         self.tested: dict[str, Tested] = {}
         self.untested: set[str] = set()
         self._saving = False
         self.setObjectName("setup_wizard")
-        self.setWindowTitle(self.tr("%s — Setup (%s)") % (APP_NAME, site))
+        self.setWindowTitle(self.tr("%s — Setup (%s)") % (APP_NAME, site) + (self.tr(" — SANDBOX") if sandbox else ""))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
@@ -816,8 +848,11 @@ class SetupWizard(QWizard):
         settings, secrets = self.collect()
         before = self.settings.sites[self.site]
         after = settings.sites[self.site]
-        comparable = ("crm", "stripe", "paypal", "payments_later", "values")
+        comparable = ("crm", "stripe", "paypal", "payments_later")
         if any(getattr(before, key) != getattr(after, key) for key in comparable):
+            return True
+        typed = {service: values for service, values in after.values.items() if values}
+        if typed != {service: values for service, values in before.values.items() if values}:
             return True
         return any(secrets.get(name) != self.initial_secrets.get(name) for name in secrets)
 

@@ -1,0 +1,79 @@
+"""`--sandbox`: every service played locally, demo values shown and filled in, nothing real touched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from accessally_desktop.sandbox import Sandbox
+from accessally_desktop.secrets import MemoryStore
+from accessally_desktop.settings import SettingsStore, config_dir
+from accessally_desktop.ui.main import AppController
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    running = Sandbox()
+    for name, value in running.env.items():
+        monkeypatch.setenv(name, value)
+    yield running
+    running.stop()
+
+
+def test_every_demo_credential_passes_against_the_stand_ins(sandbox) -> None:
+    from accessally_desktop.integrations import registry
+
+    for service_id, values in sandbox.demo_credentials().items():
+        result = registry.get(service_id).test(values, timeout=10)
+        assert result.ok, (service_id, result)
+
+
+def test_paypal_wrong_environment_is_shown_in_the_sandbox(sandbox) -> None:
+    from accessally_desktop.integrations import Status, registry
+
+    values = dict(sandbox.demo_credentials()["paypal"], environment="live")
+    result = registry.get("paypal").test(values, timeout=10)
+    assert result.status == Status.WRONG_ENVIRONMENT
+
+
+def test_sandbox_wizard_says_so_and_fills_in_demo_values(qtbot, sandbox, memory_keyring) -> None:
+    controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
+                               sandbox=sandbox.demo_credentials())
+    qtbot.addWidget(controller.window)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    wizard = controller.wizard
+    assert "SANDBOX" in wizard.windowTitle() and "SANDBOX" in controller.window.windowTitle()
+    banner = wizard.findChild(QLabel, "sandbox_banner")
+    assert banner is not None and sandbox.demo_credentials()["stripe"]["secret_key"] in banner.text()
+    wizard.next()
+    wizard.findChild(QPushButton, "demo_license").click()
+    box = wizard.license.box
+    box.start_test()
+    qtbot.waitUntil(lambda: not box.running, timeout=10000)
+    assert box.passed()
+    with qtbot.waitSignal(wizard.saved, timeout=5000):
+        wizard.license.untested_box.setChecked(True)
+        wizard.accept()
+    assert (config_dir() / "sandbox" / "settings.json").exists()
+    assert not (config_dir() / "settings.json").exists(), "sandbox data never mixes with real sites"
+    assert memory_keyring.entries == {}, "the real keyring is never touched in sandbox mode"
+    controller.window.close()
+
+
+def test_sandbox_starts_and_quits_as_a_process(tmp_path) -> None:
+    """The real command line, offscreen: starts, shows, and exits cleanly when asked to quit."""
+    script = ("import sys; from PySide6.QtCore import QTimer; from PySide6.QtWidgets import QApplication;"
+              "app = QApplication(sys.argv[:1]); QTimer.singleShot(1500, app.quit);"
+              "from accessally_desktop.app import main; sys.exit(main(['--sandbox']))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSALLY_DESKTOP_")}
+    env.update({f"XDG_{n}_HOME": str(tmp_path / n) for n in ("CONFIG", "DATA", "CACHE", "STATE")})
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "CONFIG" / "AccessAlly Desktop").exists() is False or \
+        not (tmp_path / "CONFIG" / "AccessAlly Desktop" / "settings.json").exists()
