@@ -1,0 +1,371 @@
+"""Parallel tests: "Test all" / `check` over many services costs about one test, not their sum.
+
+    python bench/parallel.py [--runs 5] [--delay 1.0] [--quick]
+
+Target ("Parallel tests"): with every stand-in answering after 1 s, testing all eight services
+takes <= 1.3 s, i.e. <= 1.3x one test (not 8 s). Three ways in, each timed against the same
+way with ONE service (license) measured side by side, alternating, in the same run:
+  check subprocess   `accessally-desktop check --json --credentials -` (process start included)
+  run_tests          accessally_desktop.cli.run_tests(jobs, timeout=15) in this process (warm)
+  dashboard          "Test all connections" on a configured site (license, Drip, Stripe, PayPal),
+                     from the click until every row shows its answer, vs one row's Test button
+Two scenarios: "every request" (each stand-in answers every request after --delay, the issue's
+setup) and "first request" (only each service's first request is slow), which separates the
+parallel dispatch from services that make several round trips one after another.
+Prints medians of --runs runs, the ratio all/one against 1.3, and per service its own time and
+round trips when all eight run at once. The stand-ins run in a child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_RATIO = 1.3
+SITE_SERVICES = ("license", "drip", "stripe", "paypal")
+ONE = "license"
+
+
+# -- isolation: temp config dirs, offscreen Qt, an in-memory keyring --------------------------------
+
+def isolate() -> str:
+    """Point every user dir at a temp dir before the app is imported; returns the temp dir."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = tempfile.mkdtemp(prefix="accessally-bench-")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        path = os.path.join(home, name.lower())
+        os.makedirs(path)
+        os.environ[f"XDG_{name}_HOME"] = path
+    for key in [k for k in os.environ if k.startswith("ACCESSALLY_DESKTOP_") and k.endswith("_URL")]:
+        del os.environ[key]
+    return home
+
+
+def install_memory_keyring() -> None:
+    import keyring
+    import keyring.backend
+    import keyring.errors
+
+    class MemoryKeyring(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.entries: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if (service, username) not in self.entries:
+                raise keyring.errors.PasswordDeleteError(username)
+            del self.entries[(service, username)]
+
+    keyring.set_keyring(MemoryKeyring())
+
+
+def quiet_offscreen_warnings() -> None:
+    """The offscreen platform says "does not support ..." for window hints: not worth a line each."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(kind, context, message: str) -> None:
+        if "This plugin does not support" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+# -- the stand-ins, in a child process --------------------------------------------------------------
+
+STANDINS = r"""
+import json, sys
+from accessally_desktop.sandbox import server_class
+servers = {sid: server_class(sid)().start() for sid in sys.argv[1:]}
+print(json.dumps({sid: {"url": s.url, "credentials": s.credentials()} for sid, s in servers.items()}), flush=True)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    for sid in ([] if cmd.get("count") else cmd.get("services") or list(servers)):
+        servers[sid].inject(cmd.get("fault"), times=cmd.get("times"), **cmd.get("options", {}))
+    print(json.dumps({sid: len(s.requests) for sid, s in servers.items()}), flush=True)
+for s in servers.values():
+    s.stop()
+"""
+
+
+class StandIns:
+    """Loopback stand-ins for some services in a child process; `inject` forwards to each server."""
+
+    def __init__(self, services: tuple[str, ...] | list[str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", STANDINS, *services], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("the stand-in servers did not start")
+        info = json.loads(line)
+        self.urls = {sid: v["url"] for sid, v in info.items()}
+        self.credentials = {sid: v["credentials"] for sid, v in info.items()}
+
+    def inject(self, fault: str | None, *, services: list[str] | None = None, times: int | None = None,
+               **options: object) -> dict[str, int]:
+        """Set a fault on the servers (all by default); returns each server's request count so far."""
+        self.proc.stdin.write(json.dumps({"fault": fault, "services": services, "times": times,
+                                          "options": options}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def counts(self) -> dict[str, int]:
+        """Each server's request count so far (changes no fault)."""
+        self.proc.stdin.write(json.dumps({"count": True}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def point_environment(self, env: dict[str, str] | os._Environ) -> None:
+        from accessally_desktop.integrations.base import override_env_var
+
+        for sid, url in self.urls.items():
+            env[override_env_var(sid)] = url
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def save_configured_site(credentials: dict[str, dict[str, str]], services: tuple[str, ...]) -> None:
+    """Save the current site using `services` (license, a CRM, stripe, paypal), secrets in the keyring."""
+    from accessally_desktop.integrations import registry
+    from accessally_desktop.secrets import open_store
+    from accessally_desktop.settings import SettingsStore
+    from accessally_desktop.storage import Storage, active_variant, stored_name
+
+    store = SettingsStore()
+    settings = store.load().settings
+    profile = settings.current()
+    profile.crm = next((s for s in services if s in registry.CRM_IDS), "none")
+    profile.stripe = "stripe" in services
+    profile.paypal = "paypal" in services
+    profile.site_url = credentials["license"]["site_url"]
+    if "paypal" in services:
+        profile.paypal_environment = credentials["paypal"].get("environment", "sandbox")
+        profile.paypal_credentials = "signature"
+    secrets: dict[str, str | None] = {}
+    values: dict[str, dict[str, str]] = {}
+    for sid in services:
+        variant = active_variant(profile, sid)
+        for f in registry.get(sid).fields:
+            value = credentials[sid].get(f.name, "")
+            if not value:
+                continue
+            if f.secret:
+                secrets[stored_name(sid, f.name, variant)] = value
+            else:
+                values.setdefault(sid, {})[stored_name("", f.name, variant)] = value
+    profile.values = values
+    Storage(store, open_store().store).commit(settings, profile.name, secrets)
+
+
+
+
+# -- the three ways in ---------------------------------------------------------------------------------
+
+Outcome = tuple[float, dict[str, dict]]  # seconds, service id -> {"status", "elapsed_ms"}
+
+
+def check_subprocess(credentials: dict[str, dict[str, str]], services: list[str]) -> Outcome:
+    """`accessally-desktop check --json --credentials -`, timed from spawn to exit."""
+    payload = json.dumps({sid: credentials[sid] for sid in services})
+    env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    command = [sys.executable, "-m", "accessally_desktop", "check", "--json", "--credentials", "-", "--timeout", "15"]
+    started = time.perf_counter()
+    out = subprocess.run(command, input=payload, env=env, capture_output=True, text=True, timeout=120, check=False)
+    took = time.perf_counter() - started
+    if out.returncode not in (0, 1):
+        raise SystemExit(f"check exited {out.returncode}:\n{out.stderr}")
+    return took, {r["service"]: {"status": r["status"], "elapsed_ms": r["elapsed_ms"]} for r in json.loads(out.stdout)}
+
+
+def run_tests_in_process(credentials: dict[str, dict[str, str]], services: list[str]) -> Outcome:
+    from accessally_desktop.cli import run_tests
+
+    jobs = [(sid, credentials[sid]) for sid in services]
+    started = time.perf_counter()
+    results = run_tests(jobs, timeout=15)
+    took = time.perf_counter() - started
+    return took, {r.service: {"status": str(r.status), "elapsed_ms": r.elapsed_ms} for r in results}
+
+
+class DashboardWay:
+    """The main window of a configured site: Test all, or one row's Test button."""
+
+    def __init__(self, credentials: dict[str, dict[str, str]]) -> None:
+        from PySide6.QtCore import QCoreApplication, QThreadPool
+
+        from accessally_desktop.ui.main import AppController
+
+        save_configured_site(credentials, SITE_SERVICES)
+        self.pool = QThreadPool.globalInstance()
+        self.controller = AppController(test_timeout=15)
+        self.controller.start()
+        deadline = time.monotonic() + 10
+        while not self.controller.store_future.done() and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        rows = list(self.controller.window.dashboard.rows)
+        if rows != list(SITE_SERVICES):
+            raise SystemExit(f"the configured site shows {rows}, expected {list(SITE_SERVICES)}")
+
+    def __call__(self, credentials: dict[str, dict[str, str]], services: list[str]) -> Outcome:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        controller = self.controller
+        dashboard = controller.window.dashboard
+        rows = dashboard.rows
+        loop = QEventLoop()
+        done: list[float] = []
+
+        def check(*_: object) -> None:
+            if not done and not any(rows[s].busy.isVisible() or s in controller.running for s in services):
+                done.append(time.perf_counter())
+                loop.quit()
+
+        controller.result_arrived.connect(check)
+        QTimer.singleShot(60000, loop.quit)
+        started = time.perf_counter()
+        if set(services) == set(rows):
+            dashboard.test_all.click()
+        else:
+            (service,) = services
+            rows[service].test_button.click()
+        loop.exec()
+        controller.result_arrived.disconnect(check)
+        if not done:
+            raise SystemExit("the dashboard did not show every answer within 60 s")
+        results = controller.profile.results
+        outcome = {s: {"status": results[s].status, "elapsed_ms": results[s].elapsed_ms} for s in services}
+        self.settle()
+        return done[0] - started, outcome
+
+    def settle(self) -> None:
+        """Wait out follow-up calls (Stripe's webhook check) so the next run starts clean."""
+        from PySide6.QtCore import QCoreApplication
+
+        self.pool.waitForDone(30000)
+        end = time.monotonic() + 0.05
+        while time.monotonic() < end:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        self.controller.cancel_tests()
+        self.controller.window.hide()
+        self.settle()
+
+
+# -- measuring ------------------------------------------------------------------------------------------
+
+def measure(way, standins: StandIns, credentials, all_services: list[str], *, runs: int, warmups: int,
+            delay: float, times: int | None) -> dict:
+    """Alternate one and all for warmups + runs rounds; medians over the measured rounds."""
+    took: dict[str, list[float]] = {"one": [], "all": []}
+    elapsed: dict[str, list[int]] = {s: [] for s in all_services}
+    trips: dict[str, list[int]] = {s: [] for s in all_services}
+    statuses: set[str] = set()
+    for round_ in range(warmups + runs):
+        order = (("one", [ONE]), ("all", all_services))
+        for which, services in (order if round_ % 2 == 0 else order[::-1]):
+            standins.inject("slow", delay=delay, times=times)
+            before = standins.counts()
+            seconds, outcome = way(credentials, services)
+            after = standins.counts()
+            statuses.update(f"{sid}={r['status']}" for sid, r in outcome.items() if r["status"] != "ok")
+            if round_ < warmups:
+                continue
+            took[which].append(seconds)
+            if which == "all":
+                for sid in services:
+                    elapsed[sid].append(outcome[sid]["elapsed_ms"])
+                    trips[sid].append(after[sid] - before[sid])
+    return {"one": statistics.median(took["one"]), "all": statistics.median(took["all"]),
+            "elapsed": {s: statistics.median(v) for s, v in elapsed.items() if v},
+            "trips": {s: max(v) for s, v in trips.items() if v}, "not_ok": sorted(statuses)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured rounds per way (default 5)")
+    parser.add_argument("--delay", type=float, default=1.0, help="seconds each stand-in takes to answer (default 1)")
+    parser.add_argument("--quick", action="store_true", help="1 round, 0.3 s answers, no warm-up (for the test suite)")
+    args = parser.parse_args()
+    warmups = 1
+    if args.quick:
+        args.runs, args.delay, warmups = 1, 0.3, 0
+
+    home = isolate()
+    install_memory_keyring()
+    quiet_offscreen_warnings()
+    from PySide6.QtWidgets import QApplication
+
+    from accessally_desktop.integrations import registry
+
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # kept alive for the whole run
+    every = list(registry.SERVICE_IDS)
+    standins = StandIns(every)
+    reports: list[tuple[str, str, dict]] = []
+    try:
+        standins.point_environment(os.environ)
+        creds = standins.credentials
+        dashboard = DashboardWay(creds)
+        ways = (("check subprocess", every, check_subprocess, warmups),
+                ("run_tests", every, run_tests_in_process, 1),  # its first call pays the imports: never measured
+                ("dashboard Test all", list(SITE_SERVICES), dashboard, 1))
+        for scenario, times in (("every request", None), ("first request", 1)):
+            for label, services, way, warm in ways:
+                reports.append((scenario, label, measure(way, standins, creds, services, runs=args.runs,
+                                                         warmups=warm, delay=args.delay, times=times)))
+        dashboard.close()
+    finally:
+        standins.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+    print(f"stand-ins answer after {args.delay:g} s; one = {ONE} alone; medians of {args.runs} alternating round(s)")
+    print(f"{'scenario':<15}{'way':<20}{'n':>3}{'one s':>8}{'all s':>8}{'all/one':>9}  verdict (all/one <= {TARGET_RATIO})")
+    verdicts = []
+    for scenario, label, r in reports:
+        ratio = r["all"] / r["one"]
+        verdict = "pass" if ratio <= TARGET_RATIO else "FAIL"
+        if scenario == "every request":
+            verdicts.append(verdict)
+        n = len(r["elapsed"])
+        print(f"{scenario:<15}{label:<20}{n:>3}{r['one']:>8.2f}{r['all']:>8.2f}{ratio:>9.2f}  {verdict}"
+              + (f"  not ok: {', '.join(r['not_ok'])}" if r["not_ok"] else ""))
+    print("\nper service, all at once (median own elapsed ms / round trips per test):")
+    columns = [(s, l, r) for s, l, r in reports if l in ("check subprocess", "run_tests")]
+    print(f"{'service':<16}" + "".join(f"{(l + ', ' + s.split()[0]):>26}" for s, l, _ in columns))
+    for sid in every:
+        cells = [f"{r['elapsed'][sid]:.0f} ms / {r['trips'][sid]}" for _, _, r in columns]
+        print(f"{sid:<16}" + "".join(f"{cell:>26}" for cell in cells))
+    for scenario, label, r in reports:
+        if label == "run_tests":
+            total = sum(r["elapsed"].values()) / 1000
+            print(f"{scenario}: one after another the eight would take ~{total:.1f} s; all at once took {r['all']:.2f} s")
+    print(f"target: all services in <= {TARGET_RATIO}x one test (every request slow): "
+          + ("met" if all(v == "pass" for v in verdicts) else "MISSED"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Cold start: process start -> first window shown and the event loop idle, against a bare QWizard.
+
+    python bench/startup.py [--runs 9]
+
+Runs the app and the baseline alternately in fresh processes (offscreen), each with a fresh
+config dir, and prints the medians and the ratio app/baseline for time and peak memory.
+Two cases: a fresh install (the wizard opens) and a configured site (the main window opens).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BASELINE = r"""
+import resource, sys, time, json
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWizard, QWizardPage
+app = QApplication(sys.argv[:1])
+wizard = QWizard()
+wizard.addPage(QWizardPage())
+wizard.show()
+def idle():
+    print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+    import os; os._exit(0)
+QTimer.singleShot(0, idle)
+app.exec()
+"""
+
+APP = r"""
+import resource, sys, time, json
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from accessally_desktop.ui.main import AppController
+app = QApplication(sys.argv[:1])
+controller = AppController()
+controller.start()
+def idle():
+    print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      "wizard": controller.wizard is not None}), flush=True)
+    import os; os._exit(0)
+QTimer.singleShot(0, idle)
+app.exec()
+"""
+
+
+def configured_site(config_home: str) -> None:
+    """Write a configured profile (no secrets needed to show the main window)."""
+    directory = os.path.join(config_home, "AccessAlly Desktop")
+    os.makedirs(directory, exist_ok=True)
+    site = {"name": "Bench site", "crm": "drip", "stripe": True,
+            "results": {"license": {"status": "ok", "message": "Active.", "tested_at": 1.0},
+                        "drip": {"status": "ok", "message": "Connected.", "tested_at": 1.0},
+                        "stripe": {"status": "ok", "message": "Connected.", "tested_at": 1.0}}}
+    with open(os.path.join(directory, "settings.json"), "w") as out:
+        json.dump({"version": 1, "last_site": "Bench site", "sites": {"Bench site": site}}, out)
+
+
+def run_once(script: str, configured: bool) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(home, "config"),
+                   XDG_DATA_HOME=os.path.join(home, "data"), XDG_CACHE_HOME=os.path.join(home, "cache"),
+                   XDG_STATE_HOME=os.path.join(home, "state"))
+        if configured:
+            configured_site(env["XDG_CONFIG_HOME"])
+        started = time.time()
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise SystemExit(f"run failed:\n{out.stderr}")
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        return (report["idle"] - started) * 1000, report["rss_kb"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    print(f"{'case':<22}{'baseline ms':>12}{'app ms':>10}{'ratio':>8}{'base MB':>10}{'app MB':>9}{'ratio':>8}")
+    for label, configured in (("fresh (wizard)", False), ("configured (main)", True)):
+        base_t, base_m, app_t, app_m = [], [], [], []
+        run_once(BASELINE, configured)  # warm the OS file cache for both before measuring
+        run_once(APP, configured)
+        for _ in range(args.runs):
+            t, m = run_once(BASELINE, configured)
+            base_t.append(t)
+            base_m.append(m)
+            t, m = run_once(APP, configured)
+            app_t.append(t)
+            app_m.append(m)
+        bt, at = statistics.median(base_t), statistics.median(app_t)
+        bm, am = statistics.median(base_m) / 1024, statistics.median(app_m) / 1024
+        print(f"{label:<22}{bt:>12.0f}{at:>10.0f}{at / bt:>8.2f}{bm:>10.1f}{am:>9.1f}{am / bm:>8.2f}")
+    print(f"medians of {args.runs} alternating runs each; targets: time ratio <= 1.3, memory ratio <= 1.3")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""The benchmark scripts still run: each in --quick mode, as a subprocess, printing its ratio lines.
+
+Only that they run and report is checked here, never how fast anything was: timings are the
+benchmarks' job (python bench/<name>.py), and a timed assertion would fail on a busy machine.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def run_bench(name: str, timeout: float = 120) -> str:
+    out = subprocess.run([sys.executable, str(BENCH / name), "--quick"], capture_output=True, text=True, check=False,
+                         timeout=timeout, cwd=BENCH.parent)
+    assert out.returncode == 0, f"{name} exited {out.returncode}:\n{out.stdout}\n{out.stderr}"
+    return out.stdout
+
+
+def has_row(output: str, label: str, numbers: int, verdict: str = r"(pass|FAIL)") -> bool:
+    """A table row: the label, `numbers` figures, then a verdict."""
+    figures = r"\s+".join([NUMBER] * numbers)
+    return re.search(rf"^{re.escape(label)}\s+{figures}\s+{verdict}", output, re.MULTILINE) is not None
+
+
+def test_responsiveness_reports_gaps_against_idle() -> None:
+    output = run_bench("responsiveness.py")
+    for case in ("wizard:license", "wizard:stripe", "dashboard"):
+        assert has_row(output, case, 7), f"no figures for {case}:\n{output}"
+        assert has_row(output, f"{case} cold", 7), f"no cold figures for {case}:\n{output}"
+    assert re.search(r"^target: max gap <= 50 ms while tests run: (met|MISSED)", output, re.MULTILINE), output
+    assert "'ok'" in output, f"the tests did not pass against the stand-ins:\n{output}"
+
+
+def test_parallel_reports_all_over_one() -> None:
+    output = run_bench("parallel.py")
+    for scenario in ("every request", "first request"):
+        for way, services in (("check subprocess", 8), ("run_tests", 8), ("dashboard Test all", 4)):
+            row = rf"^{scenario}\s+{way}\s+{services}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+(pass|FAIL)"
+            assert re.search(row, output, re.MULTILINE), f"no ratio for {scenario} / {way}:\n{output}"
+    assert "not ok" not in output, f"a service failed against its stand-in:\n{output}"
+    assert re.search(r"^target: all services in <= 1.3x one test .*: (met|MISSED)", output, re.MULTILINE), output
+
+
+def test_timeouts_reports_ratios_cancel_and_leftovers() -> None:
+    output = run_bench("timeouts.py")
+    for service in ("ontraport", "stripe"):
+        assert has_row(output, service, 5, r"timeout (pass|FAIL)"), f"no timeout ratio for {service}:\n{output}"
+        assert re.search(rf"^Attempt.cancel\(\) {service}: test returned \(cancelled\)", output, re.MULTILINE), output
+    for service in ("license", "stripe"):
+        assert re.search(rf"^wizard Cancel {service}: Test button enabled\s+{NUMBER}", output, re.MULTILINE), output
+        assert re.search(rf"^wizard Cancel {service}: worker's answer arrived\s+{NUMBER}", output, re.MULTILINE), output
+    for section in ("timeouts", "Attempt.cancel", "wizard Cancel"):
+        assert re.search(rf"^{section}\s+(-?\d+\s+){{4}}\d+ ms\s+(pass|FAIL)", output, re.MULTILINE), output
+    assert re.search(r"^targets \(.*\): (met|MISSED)", output, re.MULTILINE), output
+
