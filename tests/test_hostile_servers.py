@@ -70,7 +70,8 @@ def test_a_redirect_to_another_host_is_not_followed(serve, elsewhere: Elsewhere,
     assert "sent us to another address" in result.message and "credentials are never followed there" in result.message
     assert f"{elsewhere.url}/collect?api_key=••••&next=1" in result.message  # names where, hides the query value
     assert "WOULD-LEAK" not in result.message + result.detail
-    assert len(server.requests) == 1  # and did not try again
+    paths = [r.path for r in server.requests]
+    assert len(paths) == len(set(paths))  # and did not try again (Stripe and Kit read two things at once)
 
 
 # == TLS ===========================================================================================

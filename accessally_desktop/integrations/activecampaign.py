@@ -13,7 +13,15 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .base import Account, CheckResult, Choice, Field, Integration, Problem, check_transport_url
+from .base import (
+    Account,
+    CheckResult,
+    Choice,
+    Field,
+    Integration,
+    Problem,
+    check_transport_url,
+)
 from .status import Failure, Status
 from .transport import Attempt, Reply, is_loopback_host
 

@@ -7,8 +7,8 @@ Nothing here imports Qt: the wizard, the dashboard and the `check` command all r
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping

@@ -15,7 +15,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Account, CheckResult, Choice, Field, Integration, Problem, check_transport_url
+from .base import (
+    Account,
+    CheckResult,
+    Choice,
+    Field,
+    Integration,
+    Problem,
+    check_transport_url,
+)
 from .status import Failure, Status
 from .transport import Attempt, Reply
 
@@ -98,11 +106,12 @@ class ConvertKit(Integration):
         if is_v4_key(values["api_key"]):
             return self._probe_v4(attempt, values)
         base = self.base_url()
-        account_reply = attempt.request(self.name, "GET", f"{base}/v3/account",
-                                        params={"api_secret": values["api_secret"]}, headers=_ACCEPT)
+        account_reply, forms_reply = attempt.together(  # two independent reads: one wait, not two
+            lambda: attempt.request(self.name, "GET", f"{base}/v3/account",
+                                    params={"api_secret": values["api_secret"]}, headers=_ACCEPT),
+            lambda: self._v3_forms_request(attempt, values))
         if account_reply.status != 401:
-            account_reply.fail_for_status()  # a server problem is reported before the key is tried
-        forms_reply = self._v3_forms_request(attempt, values)
+            account_reply.fail_for_status()  # a server problem is reported before the key's answer
         self._fail_v3(account_reply, forms_reply)
         data = account_reply.json_object()
         _v3_forms(forms_reply)  # the key's answer must be a form list too

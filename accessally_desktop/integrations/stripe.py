@@ -99,18 +99,21 @@ class Stripe(Integration):
         secret_key = values["secret_key"]
         kind, mode = key_parts(secret_key) or ("sk", "live" if "_live_" in secret_key else "test")
         session = _Session(self, attempt, secret_key)
-        warnings: list[str] = []
-        try:
-            data = session.call(session.api.accounts.retrieve_current)
-            account = _account(data, mode)
-        except Failure as failure:
-            if kind != "rk" or failure.status is not Status.FORBIDDEN:
-                raise
-            account, warning = self._restricted(session, failure, mode)
-            warnings.append(warning)
+        pk_session = _Session(self, attempt, secret_key)  # its own, so the two reads can run at once
+
+        def read_account() -> tuple[Account, list[str]]:
+            try:
+                return _account(session.call(session.api.accounts.retrieve_current), mode), []
+            except Failure as failure:
+                if kind != "rk" or failure.status is not Status.FORBIDDEN:
+                    raise
+                account, warning = self._restricted(session, failure, mode)
+                return account, [warning]
+
+        (account, warnings), publishable = attempt.together(
+            read_account, lambda: self._check_publishable(pk_session, values["publishable_key"]))
         detail = [f"Account {account.id or '(not readable with this key)'}, {mode} mode, read with the {KIND_NAMES[kind]}"
-                  + session.request_id()]
-        detail.append(self._check_publishable(session, values["publishable_key"]))
+                  + session.request_id(), publishable]
         label = f"{account.name} ({account.id})" if account.name and account.id else account.name or account.id
         where = f"Stripe account {label}" if label else "your Stripe account"
         real = "no real payments" if mode == "test" else "real payments"

@@ -21,7 +21,8 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
@@ -63,6 +64,14 @@ def redact_url(url: str) -> str:
     if port:
         netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+_SSL_CONTEXT_LOCK = threading.Lock()  # "test all" starts eight threads at once: build the context once
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    with _SSL_CONTEXT_LOCK:
+        return _ssl_context()
 
 
 @functools.cache
@@ -116,7 +125,7 @@ class _AttemptTransport(httpx.HTTPTransport):
     """Applies the attempt's deadline, socket tracking and body cap to every request."""
 
     def __init__(self, attempt: Attempt) -> None:
-        super().__init__(verify=_ssl_context(), retries=0)
+        super().__init__(verify=_shared_ssl_context(), retries=0)
         self._attempt = attempt
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -315,6 +324,17 @@ class Attempt:
         with self._lock:
             self._clients.append(client)
         return client
+
+    def together(self, *calls: Callable[[], Any]) -> list[Any]:
+        """Run a test's independent reads at the same time (a service that needs two answers).
+
+        Results come back in order; if several fail, the first call's failure is the one raised.
+        """
+        if len(calls) == 1:
+            return [calls[0]()]
+        with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="together") as pool:
+            futures = [pool.submit(call) for call in calls]
+            return [future.result() for future in futures]
 
     def request(self, service: str, method: str, url: str, **kwargs: Any) -> Reply:
         """Send one request and read the whole (capped) answer; failures become `Failure`."""
