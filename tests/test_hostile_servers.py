@@ -24,13 +24,17 @@ from typing import Any
 import pytest
 import trustme
 
-from accessally_desktop.integrations import Attempt, Status, registry
-from accessally_desktop.integrations import transport
+from accessally_desktop.integrations import Attempt, Status, _http, registry
+from accessally_desktop.integrations._http import _ssl_context
 from accessally_desktop.integrations.base import check_transport_url, override_env_var
-from accessally_desktop.integrations.transport import MAX_BODY_BYTES, _ssl_context
+from accessally_desktop.integrations.transport import MAX_BODY_BYTES
 from accessally_desktop.sandbox import server_class
-from accessally_desktop.sandbox.ontraport import OntraportSandbox
-from accessally_desktop.sandbox.server import Request, Response, SandboxServer, json_response
+from accessally_desktop.sandbox.server import (
+    Request,
+    Response,
+    SandboxServer,
+    json_response,
+)
 
 TOO_LARGE = "far larger answer than expected"
 
@@ -426,13 +430,13 @@ def test_headers_dripped_forever_are_cut_off_at_the_timeout(raw, service_id: str
 def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every request the shared transport is asked to send; a refused address must add none."""
     sent: list[str] = []
-    real = transport._AttemptTransport.handle_request
+    real = _http._AttemptTransport.handle_request
 
     def recording(self, request):
         sent.append(str(request.url))
         return real(self, request)
 
-    monkeypatch.setattr(transport._AttemptTransport, "handle_request", recording)
+    monkeypatch.setattr(_http._AttemptTransport, "handle_request", recording)
     return sent
 
 

@@ -8,26 +8,23 @@ including the one inside the official `stripe` package, goes through `Attempt.cl
 
 from __future__ import annotations
 
-import email.utils
-import functools
 import ipaddress
 import json
 import logging
 import math
-import os
 import re
 import socket
 import ssl
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from .. import APP_NAME, __version__
 from .status import Failure, Status
@@ -64,85 +61,6 @@ def redact_url(url: str) -> str:
     if port:
         netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-_SSL_CONTEXT_LOCK = threading.Lock()  # "test all" starts eight threads at once: build the context once
-
-
-def _shared_ssl_context() -> ssl.SSLContext:
-    with _SSL_CONTEXT_LOCK:
-        return _ssl_context()
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """Built once (loading CAs costs tens of ms). Verification is always on.
-
-    `SSL_CERT_FILE` (the usual OpenSSL variable) adds a private CA, e.g. a corporate gateway's.
-    """
-    import certifi
-
-    context = ssl.create_default_context(cafile=certifi.where())
-    extra = os.environ.get("SSL_CERT_FILE")
-    if extra and os.path.isfile(extra):
-        try:
-            context.load_verify_locations(cafile=extra)
-        except (ssl.SSLError, OSError, ValueError) as exc:  # not a PEM of certificates: OpenSSL's own rule, ignore it
-            log.warning("SSL_CERT_FILE %s holds no usable certificate (%s); verifying with the built-in CAs only",
-                        extra, exc)
-    return context
-
-
-class _ResponseTooLarge(Exception):
-    pass
-
-
-class _CappedStream(httpx.SyncByteStream):
-    """The body, decompressed here (gzip only, the one encoding we ask for) so the cap counts what
-    is kept in memory: a 50 KB gzip answer must not become 50 MB."""
-
-    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt, gzip: bool = False) -> None:
-        self._inner = inner
-        self._attempt = attempt
-        self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
-
-    def __iter__(self) -> Iterator[bytes]:
-        total = 0
-        for chunk in self._inner:
-            if self._gzip is not None:
-                chunk = self._gzip.decompress(chunk, MAX_BODY_BYTES + 1 - total)  # never more than the cap
-            total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                self._attempt._stop("too_large")
-                raise _ResponseTooLarge(f"answer larger than {MAX_BODY_BYTES} bytes")
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class _AttemptTransport(httpx.HTTPTransport):
-    """Applies the attempt's deadline, socket tracking and body cap to every request."""
-
-    def __init__(self, attempt: Attempt) -> None:
-        super().__init__(verify=_shared_ssl_context(), retries=0)
-        self._attempt = attempt
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt = self._attempt
-        attempt.raise_if_stopped()
-        attempt.last_url = str(request.url)
-        request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
-        request.extensions["trace"] = attempt._trace
-        request.headers["Accept-Encoding"] = "gzip"
-        response = super().handle_request(request)
-        assert isinstance(response.stream, httpx.SyncByteStream)
-        # httpx would decompress after the cap, unbounded; _CappedStream does it within the cap. Any
-        # other encoding was not asked for and stays undecoded (so it reads as an unreadable answer).
-        headers = response.headers.copy()
-        encoding = headers.pop("content-encoding", "").strip().lower()
-        return httpx.Response(response.status_code, headers=headers, extensions=response.extensions,
-                              stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip")))
 
 
 @dataclass(frozen=True)
@@ -200,6 +118,8 @@ class Reply:
         else:
             return max(0.0, seconds) if math.isfinite(seconds) else None
         try:
+            import email.utils
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
@@ -295,6 +215,8 @@ class Attempt:
     def raise_if_stopped(self) -> None:
         if self.stopped or self.remaining() <= 0:
             self._stop("timeout")
+            import httpx
+
             raise httpx.ReadTimeout("attempt stopped: " + str(self.stopped))
 
     def _stop(self, reason: str) -> None:
@@ -319,8 +241,9 @@ class Attempt:
 
     def client(self) -> httpx.Client:
         """An httpx client bound to this attempt: our User-Agent, no redirects, TLS verified."""
-        client = httpx.Client(transport=_AttemptTransport(self), headers={"User-Agent": USER_AGENT},
-                              follow_redirects=False)
+        from ._http import make_client
+
+        client = make_client(self)
         with self._lock:
             self._clients.append(client)
         return client
@@ -352,6 +275,8 @@ class Attempt:
 
     def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
         """Map any exception raised while talking to a service to (status, message, detail)."""
+        import httpx
+
         host = urlsplit(self.last_url).hostname or service
         where = f"{type(exc).__name__} on {redact_url(self.last_url) or service}"
         chain = list(_cause_chain(exc))
@@ -402,7 +327,3 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-
-
-def fail(status: Status, message: str, detail: str = "") -> NoReturn:
-    raise Failure(status, message, detail)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .server import Request, Response, SandboxServer, json_response
 
 SERVICE_ACCOUNT_KEY = "KeapAK-6348cc09f8a1d2e3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"

@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..integrations.license import DEFAULT_ITEM_ID
-from .server import HTML_PAGE, Request, Response, SandboxServer, json_response, text_response
+from .server import (
+    HTML_PAGE,
+    Request,
+    Response,
+    SandboxServer,
+    json_response,
+    text_response,
+)
 
 ACCESSALLY_ITEM_ID = DEFAULT_ITEM_ID
 ACCESSALLY_ITEM_NAME = "AccessAlly"

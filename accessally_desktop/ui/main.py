@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import logging
+import os
 import sys
 import time
 import traceback
@@ -21,7 +21,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..integrations import CheckResult, Status, registry
-from ..secrets import NO_KEYRING_HELP, MemoryStore, OpenedStore, PendingStore, SecretStore, open_store
+from ..secrets import (
+    NO_KEYRING_HELP,
+    MemoryStore,
+    OpenedStore,
+    PendingStore,
+    SecretStore,
+    open_store,
+)
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
 from .widgets import app_icon

@@ -14,15 +14,38 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from PySide6.QtCore import Property, Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QScrollArea, QHBoxLayout, QLabel,
-                               QMessageBox, QPushButton, QRadioButton, QStackedWidget, QVBoxLayout, QWidget, QWizard,
-                               QWizardPage)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from .. import APP_NAME
 from ..integrations import CheckResult, Status, registry
 from ..integrations.base import Account
 from ..settings import SavedResult, Settings, SiteProfile
-from ..storage import STRIPE_MODES, SaveError, Storage, saved_result, secret_names, stored_name
+from ..storage import (
+    STRIPE_MODES,
+    SaveError,
+    Storage,
+    saved_result,
+    secret_names,
+    stored_name,
+)
 from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text
 from .workers import LiveTest, submit
 

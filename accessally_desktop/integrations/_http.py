@@ -1,0 +1,110 @@
+"""The httpx side of the shared transport, loaded with the first request rather than at start-up.
+
+httpx (with ssl and certifi) costs ~100 ms to import; the windows need the integrations' fields,
+names and messages long before any network call, so only this module imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import ssl
+import threading
+import zlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .transport import MAX_BODY_BYTES, USER_AGENT
+
+if TYPE_CHECKING:
+    from .transport import Attempt
+
+log = logging.getLogger(__name__)
+
+
+_SSL_CONTEXT_LOCK = threading.Lock()  # "test all" starts eight threads at once: build the context once
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    with _SSL_CONTEXT_LOCK:
+        return _ssl_context()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Built once (loading CAs costs tens of ms). Verification is always on.
+
+    `SSL_CERT_FILE` (the usual OpenSSL variable) adds a private CA, e.g. a corporate gateway's.
+    """
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    extra = os.environ.get("SSL_CERT_FILE")
+    if extra and os.path.isfile(extra):
+        try:
+            context.load_verify_locations(cafile=extra)
+        except (ssl.SSLError, OSError, ValueError) as exc:  # not a PEM of certificates: OpenSSL's own rule, ignore it
+            log.warning("SSL_CERT_FILE %s holds no usable certificate (%s); verifying with the built-in CAs only",
+                        extra, exc)
+    return context
+
+
+class _ResponseTooLarge(Exception):
+    pass
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The body, decompressed here (gzip only, the one encoding we ask for) so the cap counts what
+    is kept in memory: a 50 KB gzip answer must not become 50 MB."""
+
+    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt, gzip: bool = False) -> None:
+        self._inner = inner
+        self._attempt = attempt
+        self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
+
+    def __iter__(self) -> Iterator[bytes]:
+        total = 0
+        for chunk in self._inner:
+            if self._gzip is not None:
+                chunk = self._gzip.decompress(chunk, MAX_BODY_BYTES + 1 - total)  # never more than the cap
+            total += len(chunk)
+            if total > MAX_BODY_BYTES:
+                self._attempt._stop("too_large")
+                raise _ResponseTooLarge(f"answer larger than {MAX_BODY_BYTES} bytes")
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AttemptTransport(httpx.HTTPTransport):
+    """Applies the attempt's deadline, socket tracking and body cap to every request."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(verify=_shared_ssl_context(), retries=0)
+        self._attempt = attempt
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = self._attempt
+        attempt.raise_if_stopped()
+        attempt.last_url = str(request.url)
+        request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
+        request.extensions["trace"] = attempt._trace
+        request.headers["Accept-Encoding"] = "gzip"
+        response = super().handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        # httpx would decompress after the cap, unbounded; _CappedStream does it within the cap. Any
+        # other encoding was not asked for and stays undecoded (so it reads as an unreadable answer).
+        headers = response.headers.copy()
+        encoding = headers.pop("content-encoding", "").strip().lower()
+        return httpx.Response(response.status_code, headers=headers, extensions=response.extensions,
+                              stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip")))
+
+
+def make_client(attempt: Attempt) -> httpx.Client:
+    """An httpx client bound to an attempt: our User-Agent, no redirects, TLS verified."""
+    return httpx.Client(transport=_AttemptTransport(attempt), headers={"User-Agent": USER_AGENT},
+                        follow_redirects=False)
