@@ -20,7 +20,7 @@ from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
-from ..integrations import CheckResult, Status, registry
+from ..integrations import DEFAULT_TIMEOUT, CheckResult, Status, registry
 from ..secrets import (
     NO_KEYRING_HELP,
     MemoryStore,
@@ -31,8 +31,8 @@ from ..secrets import (
 )
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
+from .pages import PageId
 from .widgets import app_icon
-from .wizard import DEFAULT_TEST_TIMEOUT, PageId, SetupWizard
 from .workers import LiveTest, submit
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class AppController(QObject):
     result_arrived = Signal(str)  # a service's saved result was updated
 
     def __init__(self, settings_store: SettingsStore | None = None, *,
-                 test_timeout: float = DEFAULT_TEST_TIMEOUT, secret_store: SecretStore | None = None,
+                 test_timeout: float = DEFAULT_TIMEOUT, secret_store: SecretStore | None = None,
                  sandbox: dict[str, dict[str, str]] | None = None) -> None:
         super().__init__()
         self.settings_store = settings_store or SettingsStore()
@@ -64,7 +64,7 @@ class AppController(QObject):
         self.store_future: Future[OpenedStore] = Future()
         self.storage = Storage(self.settings_store, PendingStore(self.store_future))
         self.writer = SettingsWriter(self.settings_store)
-        self.wizard: SetupWizard | None = None
+        self.wizard = None  # the SetupWizard while it is open (its module loads when first needed)
         self.running: dict[str, LiveTest] = {}
         from .main_window import MainWindow
 
@@ -205,6 +205,8 @@ class AppController(QObject):
         note = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
             note = self.tr(NO_KEYRING_NOTE)
+        from .wizard import SetupWizard
+
         wizard = SetupWizard(self.storage, self.settings, site, secrets, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, parent=None)
         wizard.saved.connect(self._wizard_saved)

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.setWindowTitle(APP_NAME)
         self.dashboard = Dashboard()
-        self.crm_settings = self._make_crm_settings()
+        self._crm_panel = None  # built when first shown: most starts never open it
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Sections"))
@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.navigation.setMaximumWidth(240)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.dashboard)
-        self.pages.addWidget(self.crm_settings)
+        self.pages.addWidget(QWidget())  # stands in for the CRM panel until it is first shown
         self.navigation.currentRowChanged.connect(self._navigate)
 
         self.notices = QVBoxLayout()
@@ -79,6 +79,27 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------------
+
+    @property
+    def crm_settings(self):
+        """The Settings > Payment > CRM Integration panel, built (and loaded) on first use."""
+        if self._crm_panel is None:
+            self._crm_panel = self._make_crm_settings()
+            placeholder = self.pages.widget(1)
+            self.pages.insertWidget(1, self._crm_panel)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._load_crm_settings()
+        return self._crm_panel
+
+    def _crm_panel_with_changes(self) -> bool:
+        """Unapplied CRM settings exist (only possible once the panel was built)."""
+        return self._crm_panel is not None and self._crm_panel.has_unapplied_changes()
+
+    def _load_crm_settings(self) -> None:
+        profile = self.controller.profile
+        crm = profile.crm
+        self._crm_panel.load(profile, self.controller.credentials(crm) if crm and crm != "none" else dict)
 
     def _make_crm_settings(self) -> QWidget:
         from .crm_settings import CrmSettingsPanel
@@ -163,8 +184,8 @@ class MainWindow(QMainWindow):
         self.remove_site_action.setEnabled(len(settings.sites) > 1)
         self.dashboard.set_profile(profile)
         self.test_all_action.setEnabled(bool(self.dashboard.rows))
-        crm = profile.crm
-        self.crm_settings.load(profile, self.controller.credentials(crm) if crm and crm != "none" else dict)
+        if self._crm_panel is not None:
+            self._load_crm_settings()
 
     def refresh_switcher(self) -> None:
         self.site_switcher.blockSignals(True)
@@ -176,11 +197,13 @@ class MainWindow(QMainWindow):
     def _navigate(self, row: int) -> None:
         if row < 0 or row == self.pages.currentIndex():
             return
-        if self.pages.currentWidget() is self.crm_settings and not self.crm_settings.confirm_leave():
+        if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             self.navigation.blockSignals(True)
             self.navigation.setCurrentRow(self.pages.currentIndex())
             self.navigation.blockSignals(False)
             return
+        if row == 1:
+            self.crm_settings  # noqa: B018 - builds the panel on first view
         self.pages.setCurrentIndex(row)
 
     def _crm_values_applied(self, service_id: str, values: dict[str, str]) -> None:
@@ -219,7 +242,7 @@ class MainWindow(QMainWindow):
 
     def switch_site(self, name: str) -> None:
         """Switch sites, asking first about unapplied CRM settings of the current one."""
-        if self.crm_settings.has_unapplied_changes() and not self.crm_settings.confirm_leave():
+        if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             self.refresh_switcher()
             return
         self.controller.switch_site(name)
@@ -271,7 +294,7 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
 
     def closeEvent(self, event) -> None:
-        if self.pages.currentWidget() is self.crm_settings and not self.crm_settings.confirm_leave():
+        if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             event.ignore()
             return
         self.controller.cancel_tests()

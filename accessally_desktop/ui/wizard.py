@@ -11,7 +11,6 @@ import copy
 import logging
 import time
 from dataclasses import dataclass
-from enum import IntEnum
 
 from PySide6.QtCore import Property, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
-from ..integrations import CheckResult, Status, registry
+from ..integrations import DEFAULT_TIMEOUT, CheckResult, Status, registry
 from ..integrations.base import Account
 from ..settings import SavedResult, Settings, SiteProfile
 from ..storage import (
@@ -46,22 +45,13 @@ from ..storage import (
     secret_names,
     stored_name,
 )
+from .pages import PageId
 from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text
 from .workers import LiveTest, submit
 
 log = logging.getLogger(__name__)
 
 NO_CRM = "none"
-DEFAULT_TEST_TIMEOUT = 15.0
-
-
-class PageId(IntEnum):
-    WELCOME = 0
-    LICENSE = 1
-    CRM = 2
-    CRM_CREDENTIALS = 3
-    PAYMENTS = 4
-    SUMMARY = 5
 
 
 def next_page(current: PageId, crm: str) -> int:
@@ -672,7 +662,7 @@ class SetupWizard(QWizard):
     saved = Signal(object)
 
     def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
-                 *, storage_note: str = "", test_timeout: float = DEFAULT_TEST_TIMEOUT,
+                 *, storage_note: str = "", test_timeout: float = DEFAULT_TIMEOUT,
                  start: PageId = PageId.WELCOME, sandbox: dict[str, dict[str, str]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
