@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .integrations import CheckResult, registry
+from .logs import register_secret
 from .secrets import SecretStore, SecretStoreError
 from .settings import SavedResult, Settings, SettingsStore, SiteProfile
 
@@ -62,6 +63,7 @@ class Storage:
         for name in names if names is not None else secret_names():
             value = self.secrets.get(site, name)
             if value:
+                register_secret(value)  # the log redacts it from here on, whatever logs it
                 found[name] = value
         return found
 
@@ -82,6 +84,8 @@ class Storage:
         cannot be written after them, every secret already written is put back.
         """
         previous: dict[str, str | None] = {}
+        for value in secret_changes.values():
+            register_secret(value)
         try:
             for name, value in secret_changes.items():
                 old = self.secrets.get(site, name)

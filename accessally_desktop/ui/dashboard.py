@@ -212,4 +212,4 @@ class Dashboard(QWidget):
             self.rows[service_id] = row
 
     def running(self) -> bool:
-        return any(row.busy.isVisible() for row in self.rows.values())
+        return any(not row.busy.isHidden() for row in self.rows.values())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..integrations import DEFAULT_TIMEOUT, CheckResult, Status, registry
+from ..logs import setup_logging
 from ..secrets import (
     NO_KEYRING_HELP,
     MemoryStore,
@@ -340,6 +341,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
+    setup_logging()
+    log.info("%s %s starting", APP_NAME, __version__)
     _install_excepthook()
     if getattr(args, "sandbox", False):
         return _run_sandbox(app)

@@ -131,6 +131,11 @@ class MainWindow(QMainWindow):
         self.remove_site_action.triggered.connect(self.ask_remove_site)
         about = QAction(self.tr("&About %s") % APP_NAME, self)
         about.triggered.connect(self.show_about)
+        self.copy_diagnostics_action = QAction(self.tr("&Copy diagnostics"), self)
+        self.copy_diagnostics_action.setObjectName("copy_diagnostics")
+        self.copy_diagnostics_action.setToolTip(self.tr("Copy versions, last results and recent log lines "
+                                                        "(never a secret) for a support request"))
+        self.copy_diagnostics_action.triggered.connect(self.copy_diagnostics)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.run_wizard_action)
@@ -140,6 +145,7 @@ class MainWindow(QMainWindow):
         self.site_menu = self.menuBar().addMenu(self.tr("&Site"))
         self.site_group = QActionGroup(self)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self.copy_diagnostics_action)
         help_menu.addAction(about)
 
         toolbar = QToolBar(self.tr("Main"))
@@ -273,6 +279,16 @@ class MainWindow(QMainWindow):
     def _site_change_done(self, problem: str | None) -> None:
         if problem:
             QMessageBox.warning(self, APP_NAME, problem)
+
+    def copy_diagnostics(self) -> None:
+        from ..diagnostics import diagnostics_text
+        from ..logs import recent_lines
+
+        future = self.controller.store_future
+        where = future.result().store.description if future.done() else "still opening"
+        text = diagnostics_text(self.controller.settings, where, recent_lines(200))
+        QApplication.clipboard().setText(text)
+        self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard (no secrets included)."), 8000)
 
     def show_about(self) -> None:
         from PySide6 import __version__ as pyside_version
