@@ -20,14 +20,12 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QCheckBox,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStyle,
     QVBoxLayout,
@@ -38,7 +36,7 @@ from ..integrations import Attempt, CheckResult, Choice, Status, registry
 from ..integrations.drip import tracking_snippet as drip_snippet
 from ..integrations.ontraport import tracking_snippet as ontraport_snippet
 from ..settings import CrmOptions, SiteProfile
-from .widgets import result_text
+from .widgets import result_text, scrolling
 from .workers import submit
 
 log = logging.getLogger(__name__)
@@ -391,10 +389,7 @@ class CrmSettingsPanel(QWidget):
             section.setObjectName(f"crm_section_{crm_id}")
             column.addWidget(section)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(content)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = scrolling(content)
 
         self.unapplied = QLabel(self.tr("You have changes that are not applied yet."))
         self.unapplied.setObjectName("crm_unapplied")

@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from ..integrations import registry
 from ..settings import SavedResult, SiteProfile
-from .widgets import STATUS_WORDS, StatusBadge
+from .widgets import STATUS_WORDS, StatusBadge, scrolling
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {
@@ -186,10 +185,7 @@ class Dashboard(QWidget):
         column = QVBoxLayout(holder)
         column.addLayout(self.rows_box)
         column.addStretch(1)
-        area = QScrollArea()
-        area.setWidget(holder)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
+        area = scrolling(holder)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.empty)

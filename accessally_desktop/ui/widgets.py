@@ -8,11 +8,13 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -37,6 +39,17 @@ STATUS_WORDS = {
     Status.BAD_RESPONSE: "Unexpected answer",
     Status.CANCELLED: "Cancelled",
 }
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """Long content scrolls instead of squeezing at large font sizes. The area itself takes no
+    focus: Tab goes to the inputs inside, and the area scrolls to show the focused one."""
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return area
 
 
 def result_text(result: CheckResult) -> str:

@@ -18,14 +18,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -46,7 +44,7 @@ from ..storage import (
     stored_name,
 )
 from .pages import PageId
-from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text
+from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text, scrolling
 from .workers import LiveTest, submit
 
 log = logging.getLogger(__name__)
@@ -273,15 +271,6 @@ def _heading(text: str) -> QLabel:
     return label
 
 
-def _scrolling(content: QWidget) -> QScrollArea:
-    """Long forms scroll instead of squeezing their fields at large font sizes."""
-    area = QScrollArea()
-    area.setWidget(content)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
-
-
 def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
     """Says plainly that this is a sandbox, and lists the demo values that pass."""
     rows = "".join(
@@ -427,7 +416,7 @@ class CrmCredentialsPage(CredentialPage):
             self.stack.addWidget(holder)
             self.crm_boxes[crm_id] = box
         layout = QVBoxLayout(self)
-        layout.addWidget(_scrolling(self.stack), 1)
+        layout.addWidget(scrolling(self.stack), 1)
         layout.addWidget(self.untested_box)
 
     def crm(self) -> str:
@@ -599,7 +588,7 @@ class PaymentsPage(CredentialPage):
         column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(choices)
-        layout.addWidget(_scrolling(content), 1)
+        layout.addWidget(scrolling(content), 1)
         layout.addWidget(self.untested_box)
         self._choices_changed()
 
