@@ -26,14 +26,11 @@ from __future__ import annotations
 import argparse
 import collections
 import faulthandler
-import json
 import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -42,150 +39,13 @@ HEARTBEAT_MS = 16
 SITE_SERVICES = ("license", "drip", "stripe", "paypal")
 
 
-# -- isolation: temp config dirs, offscreen Qt, an in-memory keyring --------------------------------
-
-def isolate() -> str:
-    """Point every user dir at a temp dir before the app is imported; returns the temp dir."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    home = tempfile.mkdtemp(prefix="accessally-bench-")
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        path = os.path.join(home, name.lower())
-        os.makedirs(path)
-        os.environ[f"XDG_{name}_HOME"] = path
-    for key in [k for k in os.environ if k.startswith("ACCESSALLY_DESKTOP_") and k.endswith("_URL")]:
-        del os.environ[key]
-    return home
-
-
-def install_memory_keyring() -> None:
-    import keyring
-    import keyring.backend
-    import keyring.errors
-
-    class MemoryKeyring(keyring.backend.KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            if (service, username) not in self.entries:
-                raise keyring.errors.PasswordDeleteError(username)
-            del self.entries[(service, username)]
-
-    keyring.set_keyring(MemoryKeyring())
-
-
-def quiet_offscreen_warnings() -> None:
-    """The offscreen platform says "does not support ..." for window hints: not worth a line each."""
-    from PySide6.QtCore import qInstallMessageHandler
-
-    def handler(kind, context, message: str) -> None:
-        if "This plugin does not support" not in message:
-            print(message, file=sys.stderr)
-
-    qInstallMessageHandler(handler)
-
-
-# -- the stand-ins, in a child process --------------------------------------------------------------
-
-STANDINS = r"""
-import json, sys
-from accessally_desktop.sandbox import server_class
-servers = {sid: server_class(sid)().start() for sid in sys.argv[1:]}
-print(json.dumps({sid: {"url": s.url, "credentials": s.credentials()} for sid, s in servers.items()}), flush=True)
-for line in sys.stdin:
-    cmd = json.loads(line)
-    for sid in ([] if cmd.get("count") else cmd.get("services") or list(servers)):
-        servers[sid].inject(cmd.get("fault"), times=cmd.get("times"), **cmd.get("options", {}))
-    print(json.dumps({sid: len(s.requests) for sid, s in servers.items()}), flush=True)
-for s in servers.values():
-    s.stop()
-"""
-
-
-class StandIns:
-    """Loopback stand-ins for some services in a child process; `inject` forwards to each server."""
-
-    def __init__(self, services: tuple[str, ...] | list[str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", STANDINS, *services], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line:
-            raise SystemExit("the stand-in servers did not start")
-        info = json.loads(line)
-        self.urls = {sid: v["url"] for sid, v in info.items()}
-        self.credentials = {sid: v["credentials"] for sid, v in info.items()}
-
-    def inject(self, fault: str | None, *, services: list[str] | None = None, times: int | None = None,
-               **options: object) -> dict[str, int]:
-        """Set a fault on the servers (all by default); returns each server's request count so far."""
-        self.proc.stdin.write(json.dumps({"fault": fault, "services": services, "times": times,
-                                          "options": options}) + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
-
-    def counts(self) -> dict[str, int]:
-        """Each server's request count so far (changes no fault)."""
-        self.proc.stdin.write(json.dumps({"count": True}) + "\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())
-
-    def point_environment(self, env: dict[str, str] | os._Environ) -> None:
-        from accessally_desktop.integrations.base import override_env_var
-
-        for sid, url in self.urls.items():
-            env[override_env_var(sid)] = url
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def save_configured_site(credentials: dict[str, dict[str, str]], services: tuple[str, ...]) -> None:
-    """Save the current site using `services` (license, a CRM, stripe, paypal), secrets in the keyring."""
-    from accessally_desktop.integrations import registry
-    from accessally_desktop.secrets import open_store
-    from accessally_desktop.settings import SettingsStore
-    from accessally_desktop.storage import Storage, active_variant, stored_name
-
-    store = SettingsStore()
-    settings = store.load().settings
-    profile = settings.current()
-    profile.crm = next((s for s in services if s in registry.CRM_IDS), "none")
-    profile.stripe = "stripe" in services
-    profile.paypal = "paypal" in services
-    profile.site_url = credentials["license"]["site_url"]
-    if "paypal" in services:
-        profile.paypal_environment = credentials["paypal"].get("environment", "sandbox")
-        profile.paypal_credentials = "signature"
-    secrets: dict[str, str | None] = {}
-    values: dict[str, dict[str, str]] = {}
-    for sid in services:
-        variant = active_variant(profile, sid)
-        for f in registry.get(sid).fields:
-            value = credentials[sid].get(f.name, "")
-            if not value:
-                continue
-            if f.secret:
-                secrets[stored_name(sid, f.name, variant)] = value
-            else:
-                values.setdefault(sid, {})[stored_name("", f.name, variant)] = value
-    profile.values = values
-    Storage(store, open_store().store).commit(settings, profile.name, secrets)
-
+from harness import (  # noqa: E402 - bench/ is on sys.path
+    StandIns,
+    install_memory_keyring,
+    isolate,
+    quiet_offscreen_warnings,
+    save_configured_site,
+)
 
 # -- the heartbeat -----------------------------------------------------------------------------------
 

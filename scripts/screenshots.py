@@ -20,24 +20,10 @@ def main(out_dir: str) -> int:
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         os.environ[f"XDG_{name}_HOME"] = os.path.join(scratch, name.lower())
     import keyring
-    import keyring.backend
 
-    class ScratchKeyring(keyring.backend.KeyringBackend):
-        """Stands in for the system keyring, so the shots show the normal (keyring present) state."""
+    from accessally_desktop.sandbox.keyring import MemoryKeyring
 
-        priority = 1
-        entries: dict = {}
-
-        def get_password(self, service, username):
-            return self.entries.get((service, username))
-
-        def set_password(self, service, username, password):
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service, username):
-            self.entries.pop((service, username), None)
-
-    keyring.set_keyring(ScratchKeyring())
+    keyring.set_keyring(MemoryKeyring())  # the normal (keyring present) state, kept in memory
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 

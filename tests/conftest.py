@@ -16,6 +16,7 @@ import pytest
 from accessally_desktop.integrations import registry
 from accessally_desktop.integrations.base import override_env_var
 from accessally_desktop.sandbox import server_class
+from accessally_desktop.sandbox.keyring import MemoryKeyring
 from accessally_desktop.sandbox.server import SandboxServer
 
 
@@ -40,27 +41,6 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     yield start
     for server in started:
         server.stop()
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring backend, so tests exercise the real `keyring` code path."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.entries[(service, username)]
 
 
 @pytest.fixture(autouse=True)
