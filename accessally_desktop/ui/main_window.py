@@ -46,7 +46,8 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Sections"))
         self.navigation.addItems([self.tr(page) for page in PAGES])
-        self.navigation.setMaximumWidth(240)
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.navigation.setMinimumWidth(self.navigation.sizeHintForColumn(0) + 2 * self.navigation.frameWidth() + 12)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.dashboard)
         self.pages.addWidget(QWidget())  # stands in for the CRM panel until it is first shown
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.navigation)
         splitter.addWidget(body)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 760])
+        splitter.setSizes([self.navigation.minimumWidth(), 760])
         self.setCentralWidget(splitter)
         self.statusBar().addWidget(self.busy, 1)
         self.statusBar().addPermanentWidget(self.storage_label)
