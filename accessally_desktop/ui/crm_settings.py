@@ -605,10 +605,6 @@ class CrmSettingsPanel(QWidget):
             options.drip_tracking = self.drip_tracking.isChecked()
         return options
 
-    def drip_account_id(self) -> str:
-        """The Drip account id shown now (picked, maybe not applied yet)."""
-        return self._drip_account
-
     def has_unapplied_changes(self) -> bool:
         if self._profile is None:
             return False
