@@ -276,3 +276,13 @@ def test_no_key_in_any_message_detail_or_warning(server) -> None:
     echoed = lic.test(server.credentials())
     assert echoed.status == Status.BAD_RESPONSE
     assert VALID_KEY not in json.dumps(echoed.as_json())
+
+
+def test_a_check_answering_deactivated_is_not_a_pass(serve) -> None:
+    server = serve("license")
+    server.inject("status", code=200, body={"success": True, "license": "deactivated", "item_id": 1,
+                                            "expires": "2027-11-25 23:59:59", "license_limit": 3,
+                                            "activations_left": 2, "site_count": 1})
+    result = registry.get("license").test(server.credentials())
+    assert result.status == Status.FORBIDDEN
+    assert "not activated for" in result.message and "Activate" in result.message

@@ -186,6 +186,8 @@ class License(Integration):
                                                "may not be an AccessAlly license server.", technical)
         if code == "failed" and not _key_known(data):
             code = "missing"
+        if code == "deactivated" and action != "deactivate":
+            code = "site_inactive"  # only a deactivation may end in "deactivated": elsewhere it means not active here
         account = _account(data)
         if code == "site_inactive" and account.extra.get("activations_left") == "0":
             code = "site_inactive_full"
