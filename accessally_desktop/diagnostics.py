@@ -81,3 +81,27 @@ def diagnostics_text(settings: Settings, secret_store_description: str, recent: 
     lines += ["", f"Recent log ({len(recent)} lines):"]
     lines += [f"  {line}" for line in recent] or ["  (empty)"]
     return redact("\n".join(lines)) + "\n"
+
+
+# What the app ships with, for About and diagnostics: distribution names as pip knows them.
+BUNDLED = ("PySide6-Essentials", "shiboken6", "httpx", "httpcore", "h11", "anyio", "certifi", "idna", "stripe",
+           "keyring", "SecretStorage", "jeepney", "platformdirs")
+
+
+def bundled_libraries() -> list[tuple[str, str, str]]:
+    """(name, version, licence) of each bundled library that is installed, read from its metadata."""
+    from importlib import metadata
+
+    found = []
+    for name in BUNDLED:
+        try:
+            meta = metadata.metadata(name)
+        except metadata.PackageNotFoundError:
+            continue
+        licence = meta.get("License-Expression") or ""
+        if not licence:
+            classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+            licence = classifiers[0] if classifiers else (meta.get("License") or "see its package")[:40]
+        found.append((name, meta.get("Version", "?"), licence))
+    return found
+

@@ -254,3 +254,19 @@ def test_a_second_copy_is_told_the_app_is_already_open(qtbot, monkeypatch) -> No
     again = instance_lock()
     assert again is not None, "the lock is free once the first copy is gone"
     again.unlock()
+
+
+def test_about_names_the_version_and_bundled_libraries_with_licences(qtbot, no_dialogs) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from accessally_desktop import __version__
+
+    controller = start_app(qtbot)
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    controller.wizard.close()
+    controller.window.show_about()
+    box = controller.window.findChild(QMessageBox, "about_box")
+    assert __version__ in box.text()
+    assert "PySide6-Essentials" in box.informativeText() and "LGPL" in box.informativeText()
+    assert "stripe" in box.informativeText() and "MIT" in box.informativeText()
+    box.close()

@@ -292,13 +292,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard (no secrets included)."), 8000)
 
     def show_about(self) -> None:
-        from PySide6 import __version__ as pyside_version
+        from ..diagnostics import bundled_libraries
 
-        QMessageBox.about(self, self.tr("About %s") % APP_NAME,
-                          self.tr("<h3>%s %s</h3><p>Connect your AccessAlly site's license, CRM and payment "
-                                  "processor, and test every credential live.</p><p>Built with Qt for Python "
-                                  "(PySide6 %s, LGPLv3), httpx, stripe-python, keyring and platformdirs.</p>")
-                          % (APP_NAME, __version__, pyside_version))
+        rows = "".join(f"<tr><td>{name}</td><td>{version}</td><td>{licence}</td></tr>"
+                       for name, version, licence in bundled_libraries())
+        box = QMessageBox(self)
+        box.setObjectName("about_box")
+        box.setWindowTitle(self.tr("About %s") % APP_NAME)
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setText(self.tr("<h3>%s %s</h3><p>Connect your AccessAlly site's license, CRM and payment processor, "
+                            "and test every credential live.</p>") % (APP_NAME, __version__))
+        box.setInformativeText(self.tr("Built with these libraries:") + f"<table cellspacing='6'>{rows}</table>")
+        box.open()
 
     # -- window state -------------------------------------------------------------------------------
 
