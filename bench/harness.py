@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 # -- isolation: temp config dirs, offscreen Qt, an in-memory keyring --------------------------------
 
@@ -134,3 +135,22 @@ def save_configured_site(credentials: dict[str, dict[str, str]], services: tuple
                 values.setdefault(sid, {})[stored_name("", f.name, variant)] = value
     profile.values = values
     Storage(store, open_store().store).commit(settings, profile.name, secrets)
+
+
+def start_configured_app(test_timeout: float, services: tuple[str, ...]):
+    """Start the app on the saved configured site, wait for its keyring, check its dashboard rows."""
+    from PySide6.QtCore import QCoreApplication
+
+    from accessally_desktop.ui.main import AppController
+
+    controller = AppController(test_timeout=test_timeout)
+    controller.start()
+    deadline = time.monotonic() + 10
+    while not controller.store_future.done() and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+    rows = list(controller.window.dashboard.rows)
+    if rows != list(services):
+        raise SystemExit(f"the configured site shows {rows}, expected {list(services)}")
+    return controller
+

@@ -38,6 +38,7 @@ from harness import (  # noqa: E402 - bench/ is on sys.path
     isolate,
     quiet_offscreen_warnings,
     save_configured_site,
+    start_configured_app,
 )
 
 # -- the three ways in ---------------------------------------------------------------------------------
@@ -72,21 +73,12 @@ class DashboardWay:
     """The main window of a configured site: Test all, or one row's Test button."""
 
     def __init__(self, credentials: dict[str, dict[str, str]]) -> None:
-        from PySide6.QtCore import QCoreApplication, QThreadPool
+        from PySide6.QtCore import QThreadPool
 
-        from accessally_desktop.ui.main import AppController
 
         save_configured_site(credentials, SITE_SERVICES)
         self.pool = QThreadPool.globalInstance()
-        self.controller = AppController(test_timeout=15)
-        self.controller.start()
-        deadline = time.monotonic() + 10
-        while not self.controller.store_future.done() and time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            time.sleep(0.005)
-        rows = list(self.controller.window.dashboard.rows)
-        if rows != list(SITE_SERVICES):
-            raise SystemExit(f"the configured site shows {rows}, expected {list(SITE_SERVICES)}")
+        self.controller = start_configured_app(15, SITE_SERVICES)
 
     def __call__(self, credentials: dict[str, dict[str, str]], services: list[str]) -> Outcome:
         from PySide6.QtCore import QEventLoop, QTimer

@@ -45,6 +45,7 @@ from harness import (  # noqa: E402 - bench/ is on sys.path
     isolate,
     quiet_offscreen_warnings,
     save_configured_site,
+    start_configured_app,
 )
 
 # -- the heartbeat -----------------------------------------------------------------------------------
@@ -201,7 +202,6 @@ class Cases:
         from accessally_desktop.secrets import open_store
         from accessally_desktop.settings import SettingsStore
         from accessally_desktop.storage import Storage
-        from accessally_desktop.ui.main import AppController
         from accessally_desktop.ui.wizard import PageId, SetupWizard
 
         self.pool = QThreadPool.globalInstance()
@@ -222,17 +222,7 @@ class Cases:
         self.stripe_wizard.payments.use_stripe.setChecked(True)
         box = self.stripe_wizard.payments.stripe
         box.form.set_values({k: v for k, v in creds["stripe"].items() if k in box.form.inputs})
-        self.controller = AppController(test_timeout=60)
-        self.controller.start()
-        from PySide6.QtCore import QCoreApplication
-
-        deadline = time.monotonic() + 10
-        while not self.controller.store_future.done() and time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            time.sleep(0.005)
-        rows = list(self.controller.window.dashboard.rows)
-        if rows != list(SITE_SERVICES):
-            raise SystemExit(f"the configured site shows {rows}, expected {list(SITE_SERVICES)}")
+        self.controller = start_configured_app(60, SITE_SERVICES)
         self.windows = [self.license_wizard, self.stripe_wizard, self.controller.window]
         self.results: dict[str, list[str]] = collections.defaultdict(list)
 
