@@ -148,7 +148,7 @@ def format_table(results: list[CheckResult]) -> str:
     for r in results:
         account = r.account.name or r.account.id
         message = r.message if not account or account in r.message else f"{r.message} ({account})"
-        rows.append((registry.get(r.service).name, str(r.status), f"{r.elapsed_ms / 1000:.1f}s", message))
+        rows.append((registry.display_name(r.service), str(r.status), f"{r.elapsed_ms / 1000:.1f}s", message))
         rows.extend(("", "", "", f"warning: {w}") for w in r.warnings)
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]

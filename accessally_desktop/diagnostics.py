@@ -47,7 +47,7 @@ def _service_name(service_id: str) -> str:
     try:
         from .integrations import registry
 
-        return registry.get(service_id).name
+        return registry.display_name(service_id)
     except Exception:  # noqa: BLE001 - an unknown id from an old settings file is still listed
         return service_id
 

@@ -205,8 +205,8 @@ def main() -> int:
         print(f"{scenario:<15}{label:<20}{n:>3}{r['one']:>8.2f}{r['all']:>8.2f}{ratio:>9.2f}  {verdict}"
               + (f"  not ok: {', '.join(r['not_ok'])}" if r["not_ok"] else ""))
     print("\nper service, all at once (median own elapsed ms / round trips per test):")
-    columns = [(s, l, r) for s, l, r in reports if l in ("check subprocess", "run_tests")]
-    print(f"{'service':<16}" + "".join(f"{(l + ', ' + s.split()[0]):>26}" for s, l, _ in columns))
+    columns = [(s, way, r) for s, way, r in reports if way in ("check subprocess", "run_tests")]
+    print(f"{'service':<16}" + "".join(f"{(way + ', ' + s.split()[0]):>26}" for s, way, _ in columns))
     for sid in every:
         cells = [f"{r['elapsed'][sid]:.0f} ms / {r['trips'][sid]}" for _, _, r in columns]
         print(f"{sid:<16}" + "".join(f"{cell:>26}" for cell in cells))

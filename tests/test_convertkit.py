@@ -9,7 +9,12 @@ import pytest
 from accessally_desktop.integrations import Status, registry
 from accessally_desktop.integrations.base import CheckResult
 from accessally_desktop.sandbox.convertkit import (
-    ACCOUNT, REVOKED_V4_KEY, V3_API_KEY, V3_API_SECRET, V4_API_KEY, make_form,
+    ACCOUNT,
+    REVOKED_V4_KEY,
+    V3_API_KEY,
+    V3_API_SECRET,
+    V4_API_KEY,
+    make_form,
 )
 
 KIT = registry.get("convertkit")

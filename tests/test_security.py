@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox
+from test_wizard import walk_to_summary
 
 from accessally_desktop import logs
 from accessally_desktop.integrations import registry
 from accessally_desktop.integrations.base import override_env_var
 from accessally_desktop.ui.main import AppController
-from test_wizard import walk_to_summary
 
 
 @pytest.fixture

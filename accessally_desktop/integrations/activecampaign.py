@@ -22,6 +22,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply, is_loopback_host
 
@@ -48,7 +49,7 @@ def normalise_account_url(url: str) -> str:
 
 class ActiveCampaign(Integration):
     id = "activecampaign"
-    name = "ActiveCampaign"
+    name = display_name(id)
     kind = "crm"
     default_base_url = ""  # none: every account has its own API URL, pasted into `account_url`
     where_to_find = WHERE

@@ -24,6 +24,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply
 
@@ -45,7 +46,7 @@ def is_v4_key(key: str) -> bool:
 
 class ConvertKit(Integration):
     id = "convertkit"
-    name = "ConvertKit / Kit"
+    name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.convertkit.com"  # v3; v4 lives on V4_BASE (one override serves both)
     where_to_find = WHERE

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt
 
@@ -27,7 +28,7 @@ _DRIP_URL_ID = re.compile(r"getdrip\.com/(\d+)(?:[/.?#]|$)", re.IGNORECASE)
 
 class Drip(Integration):
     id = "drip"
-    name = "Drip"
+    name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.getdrip.com"
     where_to_find = WHERE

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply
 
@@ -29,7 +30,7 @@ KEY_PREFIX = "KeapAK-"
 
 class Keap(Integration):
     id = "infusionsoft"
-    name = "Infusionsoft / Keap"
+    name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.infusionsoft.com"
     where_to_find = WHERE

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .registry import display_name
 from .status import Failure, Status
 from .transport import DEFAULT_TIMEOUT, Attempt, is_loopback_host
 
@@ -103,7 +104,7 @@ _ACTIONS = {"check": "check_license", "activate": "activate_license", "deactivat
 
 class License(Integration):
     id = "license"
-    name = "AccessAlly license"
+    name = display_name(id)
     kind = "license"
     default_base_url = DEFAULT_STORE_URL
     where_to_find = WHERE

@@ -6,6 +6,7 @@ Quirk: a bad key pair is a 401 with a plain-text body, so the status is checked 
 from __future__ import annotations
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt
 
@@ -14,7 +15,7 @@ WHERE = "In Ontraport: Administration > Integrations > Ontraport API Instruction
 
 class Ontraport(Integration):
     id = "ontraport"
-    name = "Ontraport"
+    name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.ontraport.com"
     where_to_find = WHERE

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from .base import Account, CheckResult, Field, Integration, Problem, check_transport_url
+from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply
 
@@ -64,7 +65,7 @@ class _Pass:
 
 class PayPal(Integration):
     id = "paypal"
-    name = "PayPal"
+    name = display_name(id)
     kind = "payment"
     default_base_url = HOSTS[("live", "rest")]
     where_to_find = WHERE_SIGNATURE

@@ -11,19 +11,20 @@ from functools import cache
 
 from .base import Integration
 
-# id -> module under accessally_desktop.integrations, in the order the wizard shows them
-_MODULES: dict[str, str] = {
-    "license": "license",
-    "infusionsoft": "keap",
-    "ontraport": "ontraport",
-    "activecampaign": "activecampaign",
-    "convertkit": "convertkit",
-    "drip": "drip",
-    "stripe": "stripe",
-    "paypal": "paypal",
+# id -> (module under accessally_desktop.integrations, display name), in the order the wizard shows
+# them. The names live here so that a list of services (the dashboard) loads none of them.
+_SERVICES: dict[str, tuple[str, str]] = {
+    "license": ("license", "AccessAlly license"),
+    "infusionsoft": ("keap", "Infusionsoft / Keap"),
+    "ontraport": ("ontraport", "Ontraport"),
+    "activecampaign": ("activecampaign", "ActiveCampaign"),
+    "convertkit": ("convertkit", "ConvertKit / Kit"),
+    "drip": ("drip", "Drip"),
+    "stripe": ("stripe", "Stripe"),
+    "paypal": ("paypal", "PayPal"),
 }
 
-SERVICE_IDS: tuple[str, ...] = tuple(_MODULES)
+SERVICE_IDS: tuple[str, ...] = tuple(_SERVICES)
 CRM_IDS: tuple[str, ...] = ("infusionsoft", "ontraport", "activecampaign", "convertkit", "drip")
 PAYMENT_IDS: tuple[str, ...] = ("stripe", "paypal")
 
@@ -31,10 +32,15 @@ PAYMENT_IDS: tuple[str, ...] = ("stripe", "paypal")
 @cache
 def get(service_id: str) -> Integration:
     """The integration for an id; KeyError for an unknown one."""
-    module = importlib.import_module(f"{__package__}.{_MODULES[service_id]}")
+    module = importlib.import_module(f"{__package__}.{_SERVICES[service_id][0]}")
     integration = module.INTEGRATION
     assert integration.id == service_id, (integration.id, service_id)
     return integration
+
+
+def display_name(service_id: str) -> str:
+    """The name owners know the service by, without loading its module; KeyError for an unknown id."""
+    return _SERVICES[service_id][1]
 
 
 def all_integrations() -> list[Integration]:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .registry import display_name
 from .status import Failure, Status
 from .transport import DEFAULT_TIMEOUT, Attempt, Reply, redact_url
 
@@ -45,7 +46,7 @@ def key_parts(key: str) -> tuple[str, str] | None:
 
 class Stripe(Integration):
     id = "stripe"
-    name = "Stripe"
+    name = display_name(id)
     kind = "payment"
     default_base_url = "https://api.stripe.com"
     where_to_find = WHERE

@@ -14,7 +14,6 @@ import logging
 import math
 import re
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -275,6 +274,8 @@ class Attempt:
 
     def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
         """Map any exception raised while talking to a service to (status, message, detail)."""
+        import ssl  # with httpx: loaded by the first request, not at start (5 MB of OpenSSL)
+
         import httpx
 
         host = urlsplit(self.last_url).hostname or service

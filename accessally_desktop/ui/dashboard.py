@@ -84,7 +84,7 @@ class ServiceRow(QFrame):
     def __init__(self, service_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service_id = service_id
-        name = registry.get(service_id).name
+        name = registry.display_name(service_id)
         self.setObjectName(f"row_{service_id}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(name)

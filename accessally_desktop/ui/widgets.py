@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -15,13 +25,19 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..integrations import CheckResult, Field, FormatReport, Integration, Status
+from ..integrations import (
+    CheckResult,
+    Field,
+    FormatReport,
+    Integration,
+    Problem,
+    Status,
+)
 
 # Plain words for each status; the badge always shows an icon *and* these words.
 STATUS_WORDS = {
@@ -59,17 +75,112 @@ def result_text(result: CheckResult) -> str:
     return f"{STATUS_WORDS.get(result.status, str(result.status))}: {result.message}"
 
 
+class PaintedIcon(QIconEngine):
+    """An icon drawn by code at whatever size is asked for: crisp at any scale, no image files,
+    and nothing painted until a pixmap is first needed (none at start-up)."""
+
+    SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+    def __init__(self, draw: Callable[[QPainter, float], None]) -> None:
+        super().__init__()
+        self._draw = draw
+
+    def paint(self, painter: QPainter, rect, mode, state) -> None:
+        side = min(rect.width(), rect.height())
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(rect.x() + (rect.width() - side) / 2, rect.y() + (rect.height() - side) / 2)
+        self._draw(painter, side)
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode, state) -> QPixmap:
+        pixmap = QPixmap(size)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(pixmap)
+        self.paint(painter, pixmap.rect(), mode, state)
+        painter.end()
+        return pixmap
+
+    def availableSizes(self, mode=None, state=None) -> list[QSize]:
+        return [QSize(size, size) for size in self.SIZES]
+
+    def clone(self) -> PaintedIcon:
+        return PaintedIcon(self._draw)
+
+
+def painted_icon(draw: Callable[[QPainter, float], None]) -> QIcon:
+    return QIcon(PaintedIcon(draw))
+
+
+def _symbol(painter: QPainter, size: float, points: list[tuple[float, float]], dot: bool = False) -> None:
+    """White strokes (a check, a cross, an exclamation mark) over a coloured shape."""
+    pen = QPen(QColor("white"), max(1.5, size * 0.12))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(QColor(0, 0, 0, 0))
+    for start, end in zip(points[::2], points[1::2]):
+        painter.drawLine(QPointF(start[0] * size, start[1] * size), QPointF(end[0] * size, end[1] * size))
+    if dot:
+        painter.drawPoint(QPointF(0.5 * size, 0.76 * size))
+
+
+def _draw_ok(painter: QPainter, size: float) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#1b7f3b"))
+    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
+    _symbol(painter, size, [(0.27, 0.52), (0.43, 0.68), (0.43, 0.68), (0.73, 0.34)])
+
+
+def _draw_failed(painter: QPainter, size: float) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#b3261e"))
+    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
+    _symbol(painter, size, [(0.32, 0.32), (0.68, 0.68), (0.68, 0.32), (0.32, 0.68)])
+
+
+def _draw_warning(painter: QPainter, size: float) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#a85d00"))
+    triangle = QPainterPath()
+    triangle.moveTo(size * 0.5, size * 0.04)
+    triangle.lineTo(size * 0.97, size * 0.93)
+    triangle.lineTo(size * 0.03, size * 0.93)
+    triangle.closeSubpath()
+    painter.drawPath(triangle)
+    _symbol(painter, size, [(0.5, 0.36), (0.5, 0.6)], dot=True)
+
+
+def _draw_unknown(painter: QPainter, size: float) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#5f6368"))
+    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
+    _symbol(painter, size, [(0.5, 0.5), (0.5, 0.6)], dot=True)
+    question = QPainterPath()
+    question.moveTo(size * 0.36, size * 0.36)
+    question.cubicTo(size * 0.36, size * 0.2, size * 0.66, size * 0.2, size * 0.64, size * 0.38)
+    question.cubicTo(size * 0.63, size * 0.46, size * 0.5, size * 0.44, size * 0.5, size * 0.5)
+    painter.drawPath(question)
+
+
+_STATUS_DRAWINGS = {"ok": _draw_ok, "failed": _draw_failed, "warning": _draw_warning, "unknown": _draw_unknown}
+_status_icons: dict[str, QIcon] = {}
+
+
 def status_icon(status: Status | str | None) -> QIcon:
-    style = QApplication.style()
+    """A check, a cross, a warning triangle or a question mark: each a different shape, so the
+    status reads without colour, and the same on every platform and palette."""
     if status is None or status == "":
-        icon = QStyle.StandardPixmap.SP_MessageBoxQuestion
+        kind = "unknown"
     elif status == Status.OK:
-        icon = QStyle.StandardPixmap.SP_DialogApplyButton
+        kind = "ok"
     elif status in (Status.RATE_LIMITED, Status.TIMEOUT, Status.SERVER_ERROR, Status.CANCELLED, "untested"):
-        icon = QStyle.StandardPixmap.SP_MessageBoxWarning
+        kind = "warning"
     else:
-        icon = QStyle.StandardPixmap.SP_MessageBoxCritical
-    return style.standardIcon(icon)
+        kind = "failed"
+    if kind not in _status_icons:
+        _status_icons[kind] = painted_icon(_STATUS_DRAWINGS[kind])
+    return _status_icons[kind]
 
 
 class StatusBadge(QWidget):
@@ -97,48 +208,41 @@ class StatusBadge(QWidget):
 
 def eye_icon(color: QColor, *, crossed: bool) -> QIcon:
     """An eye ("show") or a crossed eye ("hide"), drawn in the text colour so it suits dark palettes."""
-    size = 64
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(color, 5))
-    outline = QPainterPath()
-    outline.moveTo(6, 32)
-    outline.quadTo(32, 4, 58, 32)
-    outline.quadTo(32, 60, 6, 32)
-    painter.drawPath(outline)
-    painter.setBrush(color)
-    painter.drawEllipse(QPointF(32, 32), 9, 9)
-    if crossed:
-        painter.drawLine(QPointF(10, 54), QPointF(54, 10))
-    painter.end()
-    return QIcon(pixmap)
+
+    def draw(painter: QPainter, size: float) -> None:
+        unit = size / 64
+        painter.setPen(QPen(color, 5 * unit))
+        outline = QPainterPath()
+        outline.moveTo(6 * unit, 32 * unit)
+        outline.quadTo(32 * unit, 4 * unit, 58 * unit, 32 * unit)
+        outline.quadTo(32 * unit, 60 * unit, 6 * unit, 32 * unit)
+        painter.drawPath(outline)
+        painter.setBrush(color)
+        painter.drawEllipse(QPointF(32 * unit, 32 * unit), 9 * unit, 9 * unit)
+        if crossed:
+            painter.drawLine(QPointF(10 * unit, 54 * unit), QPointF(54 * unit, 10 * unit))
+
+    return painted_icon(draw)
+
+
+def _draw_app_icon(painter: QPainter, size: float) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#5b2a86"))
+    painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
+    pen = QPen(QColor("white"), max(1.5, size * 0.11))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    check = QPainterPath()
+    check.moveTo(size * 0.25, size * 0.53)
+    check.lineTo(size * 0.43, size * 0.71)
+    check.lineTo(size * 0.76, size * 0.31)
+    painter.drawPath(check)
 
 
 def app_icon() -> QIcon:
-    """The window icon: a rounded badge with a check mark, drawn at several sizes (no image files)."""
-    icon = QIcon()
-    for size in (16, 24, 32, 48, 64, 128, 256):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#5b2a86"))
-        painter.drawRoundedRect(0, 0, size, size, size * 0.22, size * 0.22)
-        pen = QPen(QColor("white"), max(1.5, size * 0.11))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        check = QPainterPath()
-        check.moveTo(size * 0.25, size * 0.53)
-        check.lineTo(size * 0.43, size * 0.71)
-        check.lineTo(size * 0.76, size * 0.31)
-        painter.drawPath(check)
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+    """The window icon: a rounded badge with a check mark, drawn at the size asked for."""
+    return painted_icon(_draw_app_icon)
 
 
 class SecretLineEdit(QLineEdit):
@@ -188,6 +292,7 @@ class CredentialsForm(QWidget):
         self.integration = integration
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
         self.notes: dict[str, QLabel] = {}
+        self.needed: dict[str, str] = {}  # field -> note shown under it while it is empty (see mark_needed)
         self._touched: set[str] = set()
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -247,6 +352,13 @@ class CredentialsForm(QWidget):
     def report(self) -> FormatReport:
         return self.integration.check_format(self.values())
 
+    def mark_needed(self, names: set[str], note: str) -> list[QLineEdit | QComboBox]:
+        """Point out fields still to fill in (an import's missing secrets): `note` shows under each,
+        like a problem, until it has a value. Returns the inputs marked, in form order."""
+        self.needed = {name: note for name in self.inputs if name in names}
+        self.show_problems()
+        return [self.inputs[name] for name in self.needed]
+
     def show_problems(self, *, all_fields: bool = False) -> FormatReport:
         """Show format problems under each field (empty, untouched fields stay quiet unless all_fields)."""
         if all_fields:
@@ -255,7 +367,7 @@ class CredentialsForm(QWidget):
         for name, note in self.notes.items():
             problems = [p for p in report.for_field(name) if p.severity != "note"]
             if name not in self._touched and not report.values.get(name):
-                problems = []
+                problems = [Problem(name, "warning", self.needed[name])] if name in self.needed else []
             note.setText("\n".join(("✖ " if p.severity == "error" else "⚠ ") + p.message for p in problems))
             note.setVisible(bool(problems))
             note.setStyleSheet("color: palette(link);" if problems and problems[0].severity == "warning" else
