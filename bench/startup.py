@@ -1,5 +1,7 @@
 """Cold start: process start -> first window shown and the event loop idle, against a bare QWizard.
 
+The app starts through its real entry point (`accessally_desktop.app.main`), as the command does.
+
     python bench/startup.py [--runs 9]
 
 Runs the app and the baseline alternately in fresh processes (offscreen), each with a fresh
@@ -18,35 +20,44 @@ import sys
 import tempfile
 import time
 
-BASELINE = r"""
-import resource, sys, time, json
+# Both sides report the same way: once their first window is shown and the event loop is idle.
+REPORT = r"""
+import resource, sys, time, json, os
 from PySide6.QtCore import QTimer
+
+def idle(wizard):
+    print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      "wizard": wizard}), flush=True)
+    os._exit(0)
+"""
+
+BASELINE = REPORT + r"""
 from PySide6.QtWidgets import QApplication, QWizard, QWizardPage
 app = QApplication(sys.argv[:1])
 wizard = QWizard()
 wizard.addPage(QWizardPage())
 wizard.show()
-def idle():
-    print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
-    import os; os._exit(0)
-QTimer.singleShot(0, idle)
+QTimer.singleShot(0, lambda: idle(True))
 app.exec()
 """
 
+# The real entry point in the real order (the command line is parsed before Qt loads); the report
+# is queued when the controller's start (which shows the window, and the wizard on a fresh install)
+# returns. No app-wide event filter: it would make PySide resolve every lazily loaded class.
 APP = r"""
-import resource, sys, time, json
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from accessally_desktop.ui.main import AppController
-app = QApplication(sys.argv[:1])
-controller = AppController()
-controller.start()
-def idle():
-    print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                      "wizard": controller.wizard is not None}), flush=True)
-    import os; os._exit(0)
-QTimer.singleShot(0, idle)
-app.exec()
+from accessally_desktop.app import build_parser, main
+build_parser().parse_args([])
+""" + REPORT + r"""
+from accessally_desktop.ui import main as ui
+
+started = ui.AppController.start
+
+def start_then_report(controller):
+    started(controller)
+    QTimer.singleShot(0, lambda: idle(controller.wizard is not None))
+
+ui.AppController.start = start_then_report
+main([])
 """
 
 
@@ -77,6 +88,8 @@ def run_once(script: str, configured: bool) -> tuple[float, int]:
         if out.returncode != 0:
             raise SystemExit(f"run failed:\n{out.stderr}")
         report = json.loads(out.stdout.strip().splitlines()[-1])
+        if script is APP and report["wizard"] == configured:
+            raise SystemExit(f"expected the {'main window' if configured else 'wizard'} to open first")
         return (report["idle"] - started) * 1000, report["rss_kb"]
 
 
