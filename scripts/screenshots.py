@@ -2,6 +2,7 @@
 
     xvfb-run -a python scripts/screenshots.py docs/screenshots      # a real X11 window
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py docs/screenshots
+    xvfb-run -a python scripts/screenshots.py --dark docs/screenshots/dark   # as on a dark desktop
 
 Nothing is saved to your real settings or keyring: config dirs go to a temp folder, and the
 keyring is replaced by an in-memory one.
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 
-def main(out_dir: str) -> int:
+def main(out_dir: str, *, dark: bool = False) -> int:
     scratch = tempfile.mkdtemp(prefix="aad-shots-")
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         os.environ[f"XDG_{name}_HOME"] = os.path.join(scratch, name.lower())
@@ -31,6 +32,11 @@ def main(out_dir: str) -> int:
     from accessally_desktop.sandbox import server_class
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if dark:
+        from accessally_desktop.sandbox.appearance import dark_palette
+
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     servers = {}
     for service_id in ("license", "activecampaign", "stripe", "paypal"):
         servers[service_id] = server_class(service_id)().start()
@@ -105,4 +111,10 @@ def main(out_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", nargs="?", default="docs/screenshots")
+    parser.add_argument("--dark", action="store_true", help="Fusion with a dark palette, as on a dark desktop")
+    arguments = parser.parse_args()
+    raise SystemExit(main(arguments.out_dir, dark=arguments.dark))

@@ -75,6 +75,11 @@ def result_text(result: CheckResult) -> str:
     return f"{STATUS_WORDS.get(result.status, str(result.status))}: {result.message}"
 
 
+def error_color(widget: QWidget) -> str:
+    """A red that reads on the widget's background: dark red on a light palette, light red on a dark one."""
+    return "#ff8a80" if widget.palette().window().color().lightness() < 128 else "#b3261e"
+
+
 class PaintedIcon(QIconEngine):
     """An icon drawn by code at whatever size is asked for: crisp at any scale, no image files,
     and nothing painted until a pixmap is first needed (none at start-up)."""
@@ -371,7 +376,7 @@ class CredentialsForm(QWidget):
             note.setText("\n".join(("✖ " if p.severity == "error" else "⚠ ") + p.message for p in problems))
             note.setVisible(bool(problems))
             note.setStyleSheet("color: palette(link);" if problems and problems[0].severity == "warning" else
-                               "color: #b3261e;" if problems else "")
+                               f"color: {error_color(note)};" if problems else "")
         return report
 
     def _touch(self, name: str) -> None:
@@ -419,7 +424,7 @@ class CheckPanel(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setVisible(False)
-        self.details.setStyleSheet("color: palette(mid); font-family: monospace;")
+        self.details.setStyleSheet("font-family: monospace;")
         self.details_toggle.toggled.connect(self.details.setVisible)
 
         row = QHBoxLayout()
