@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,18 @@ class SiteProfile:
         return out
 
 
+def site_name_problem(name: str, taken: Iterable[str]) -> str:
+    """Why a site name cannot be used ("" when it can). Secrets are filed as "<site>/<field>" in
+    the keyring, so a name may not contain "/"; and two sites may not share a name."""
+    if not name:
+        return "Enter a name for the site."
+    if "/" in name:
+        return "A site name cannot contain '/'."
+    if name in taken:
+        return f"A site named “{name}” already exists."
+    return ""
+
+
 @dataclass
 class Settings:
     sites: dict[str, SiteProfile] = field(default_factory=dict)
@@ -146,19 +159,24 @@ class SettingsStore:
         """Write all settings at once: a reader sees the old file or the new one, never half."""
         data = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, sort_keys=False)
         self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.directory)
+        write_atomically(self.path, data + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file via a temp file and a rename, so it is never left half-written; OSError on failure."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(data + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
@@ -173,19 +191,21 @@ def settings_from_dict(data: Any) -> Settings:
     if not isinstance(version, int) or version > SETTINGS_VERSION:
         raise TypeError(f"unsupported settings version {version!r}")
     sites_raw = _typed(data.get("sites", {}), dict)
-    sites = {_typed(name, str): _site(name, _typed(site, dict)) for name, site in sites_raw.items()}
+    sites = {_typed(name, str): site_from_dict(name, _typed(site, dict)) for name, site in sites_raw.items()}
     return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
                     window=_typed(data.get("window", {}), dict))
 
 
-def _site(name: str, raw: dict[str, Any]) -> SiteProfile:
+def site_from_dict(name: str, raw: dict[str, Any]) -> SiteProfile:
+    """One site profile from parsed JSON (the settings file, or an imported export); SettingTypeError names a bad key."""
     defaults = SiteProfile(name)
-    simple = {key: _typed(raw.get(key, getattr(defaults, key)), type(getattr(defaults, key)))
+    simple = {key: _typed(raw.get(key, getattr(defaults, key)), type(getattr(defaults, key)), key)
               for key in ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode",
                           "paypal_environment", "paypal_credentials")}
-    values = {str(service): {str(k): _typed(v, str) for k, v in _typed(fields, dict).items()}
-              for service, fields in _typed(raw.get("values", {}), dict).items()}
-    options = _dataclass(CrmOptions, _typed(raw.get("options", {}), dict))
+    values = {str(service): {str(k): _typed(v, str, f"values.{service}.{k}")
+                             for k, v in _typed(fields, dict, f"values.{service}").items()}
+              for service, fields in _typed(raw.get("values", {}), dict, "values").items()}
+    options = _dataclass(CrmOptions, _typed(raw.get("options", {}), dict, "options"), "options.")
     results = {str(service): _dataclass(SavedResult, _typed(result, dict))
                for service, result in _typed(raw.get("results", {}), dict).items()}
     return SiteProfile(name, values=values, options=options, results=results, **simple)
@@ -194,7 +214,7 @@ def _site(name: str, raw: dict[str, Any]) -> SiteProfile:
 _SCALARS = {"bool": bool, "str": str, "int": int, "float": float}
 
 
-def _dataclass(cls: type, raw: dict[str, Any]) -> Any:
+def _dataclass(cls: type, raw: dict[str, Any], where: str = "") -> Any:
     """Build a flat dataclass from a dict, checking each known key's type; unknown keys are dropped."""
     kwargs: dict[str, Any] = {}
     for spec in dataclasses.fields(cls):
@@ -202,21 +222,30 @@ def _dataclass(cls: type, raw: dict[str, Any]) -> Any:
             continue
         value = raw[spec.name]
         if spec.type in _SCALARS:
-            value = _typed(value, _SCALARS[spec.type])
+            value = _typed(value, _SCALARS[spec.type], where + spec.name)
         elif spec.type == "dict[str, str]":
-            value = {str(k): _typed(v, str) for k, v in _typed(value, dict).items()}
+            value = {str(k): _typed(v, str, f"{where}{spec.name}.{k}")
+                     for k, v in _typed(value, dict, where + spec.name).items()}
         kwargs[spec.name] = value
     return cls(**kwargs)
 
 
-def _typed(value: Any, expected: type) -> Any:
+class SettingTypeError(TypeError):
+    """A value of the wrong type; `key` names where ("options.drip_tracking"), so a message can say it."""
+
+    def __init__(self, key: str, expected: type, got: str) -> None:
+        self.key, self.expected, self.got = key, expected, got
+        super().__init__(f"{key or 'value'}: expected {expected.__name__}, got {got}")
+
+
+def _typed(value: Any, expected: type, key: str = "") -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")
+        raise SettingTypeError(key, expected, type(value).__name__)
     if expected is str:
         try:
             value.encode("utf-8")  # a lone surrogate (a "\\ud800" escape) could never be saved again
         except UnicodeEncodeError:
-            raise TypeError("text that is not valid Unicode") from None
+            raise SettingTypeError(key, expected, "text that is not valid Unicode") from None
     return value

@@ -11,6 +11,7 @@ import copy
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -30,11 +31,11 @@ from ..secrets import (
     SecretStore,
     open_store,
 )
-from ..settings import Settings, SettingsStore, SiteProfile, config_dir
+from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
 from .pages import PageId
 from .widgets import app_icon
-from .workers import LiveTest, submit
+from .workers import LiveTest, pool, submit
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +133,9 @@ class AppController(QObject):
     def add_site(self, name: str) -> str | None:
         """Create a site profile and switch to it; returns a problem to show, or None."""
         name = name.strip()
-        if not name:
-            return self.tr("Enter a name for the site.")
-        if name in self.settings.sites or "/" in name:
-            return self.tr("A site named %r already exists.") % name if name in self.settings.sites else \
-                self.tr("A site name cannot contain '/'.")
+        problem = site_name_problem(name, self.settings.sites)
+        if problem:
+            return problem
         self.settings.sites[name] = SiteProfile(name)
         self.switch_site(name)
         return None
@@ -144,8 +143,9 @@ class AppController(QObject):
     def rename_site(self, old: str, new: str, on_done: Callable[[str | None], None]) -> None:
         """Rename a site: its keyring entries move with it, all or nothing (on a worker)."""
         new = new.strip()
-        if not new or new in self.settings.sites or "/" in new:
-            on_done(self.tr("Choose a new name that no other site has (and without '/')."))
+        problem = site_name_problem(new, self.settings.sites)
+        if problem:
+            on_done(problem)
             return
         renamed = _renamed(self.settings, old, new)
         names = secret_names()
@@ -179,29 +179,33 @@ class AppController(QObject):
 
     # -- the wizard --------------------------------------------------------------------------------
 
-    def open_wizard(self, start: PageId = PageId.WELCOME) -> None:
-        """Open the wizard prefilled: secrets are read on a worker first (the keyring may be slow)."""
+    def open_wizard(self, start: PageId = PageId.WELCOME, needed: frozenset[str] = frozenset()) -> None:
+        """Open the wizard prefilled: secrets are read on a worker first (the keyring may be slow).
+
+        `needed` names fields to point out ("stripe.secret_key"); the wizard then starts at the first.
+        """
         if self.wizard is not None:
             self.wizard.raise_()
             self.wizard.activateWindow()
             return
         site = self.site
         if not self.profile.configured:
-            self._show_wizard(site, {}, start)  # nothing saved yet: no keyring to wait for
+            self._show_wizard(site, {}, start, needed)  # nothing saved yet: no keyring to wait for
             return
         self.window.set_busy(self.tr("Loading your saved setup…"))
         submit(lambda: self.storage.read_secrets(site, secret_names()),
-               lambda secrets: self._show_wizard(site, secrets, start),
-               lambda exc: self._secrets_unreadable(site, exc, start), context=self)
+               lambda secrets: self._show_wizard(site, secrets, start, needed),
+               lambda exc: self._secrets_unreadable(site, exc, start, needed), context=self)
 
     def fix(self, service_id: str) -> None:
         self.open_wizard(FIX_PAGE.get(service_id, PageId.CRM_CREDENTIALS))
 
-    def _secrets_unreadable(self, site: str, exc: Exception, start: PageId) -> None:
+    def _secrets_unreadable(self, site: str, exc: Exception, start: PageId, needed: frozenset[str]) -> None:
         self.notice.emit(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")
-        self._show_wizard(site, {}, start)
+        self._show_wizard(site, {}, start, needed)
 
-    def _show_wizard(self, site: str, secrets: dict[str, str], start: PageId) -> None:
+    def _show_wizard(self, site: str, secrets: dict[str, str], start: PageId,
+                     needed: frozenset[str] = frozenset()) -> None:
         self.window.set_busy("")
         if site != self.site or self.wizard is not None:
             return
@@ -211,7 +215,8 @@ class AppController(QObject):
         from .wizard import SetupWizard
 
         wizard = SetupWizard(self.storage, self.settings, site, secrets, storage_note=note,
-                             test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, parent=None)
+                             test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
+                             parent=None)
         wizard.saved.connect(self._wizard_saved)
         wizard.finished.connect(lambda *_: self._wizard_closed())
         self.wizard = wizard
@@ -327,6 +332,8 @@ def _renamed(settings: Settings, old: str, new: str) -> Settings:
 def _install_excepthook() -> None:
     def hook(kind, value, tb) -> None:
         log.error("unexpected error", exc_info=(kind, value, tb))
+        if QApplication.instance() is None or threading.current_thread() is not threading.main_thread():
+            return  # a dialog needs the GUI thread and a live app: the log has it
         details = "".join(traceback.format_exception(kind, value, tb))[-4000:]
         box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
                           "Something went wrong inside the app. Your saved setup is safe. "
@@ -346,6 +353,8 @@ def run_gui(args: argparse.Namespace) -> int:
     setup_logging()
     log.info("%s %s starting", APP_NAME, __version__)
     _install_excepthook()
+    if getattr(args, "exit_when_ready", False):
+        QTimer.singleShot(0, lambda: _exit_when_ready(app))
     if getattr(args, "sandbox", False):
         return _run_sandbox(app)
     lock = instance_lock()
@@ -358,7 +367,25 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         return app.exec()
     finally:
+        _finish_background_work(controller)
         lock.unlock()
+
+
+def _finish_background_work(controller: AppController) -> None:
+    """Before Qt goes away: stop the live tests and give workers (a keyring call) a moment to end,
+    so that none answers into an application that no longer exists."""
+    controller.cancel_tests()
+    pool().waitForDone(3000)
+
+
+def _exit_when_ready(app: QApplication) -> None:
+    """--exit-when-ready (a build's smoke test): exit 0 once the main window is shown and the keyring opened."""
+    ready = [w.controller for w in app.topLevelWidgets() if w.isVisible() and hasattr(w, "controller")]
+    if ready and ready[0].store_future.done():
+        log.info("ready; secrets go to %s; exiting as asked", ready[0].store_future.result().store.description)
+        app.exit(0)
+    else:
+        QTimer.singleShot(20, lambda: _exit_when_ready(app))
 
 
 def _run_sandbox(app: QApplication) -> int:
@@ -373,6 +400,7 @@ def _run_sandbox(app: QApplication) -> int:
     try:
         return app.exec()
     finally:
+        _finish_background_work(controller)
         sandbox.stop()
 
 

@@ -137,10 +137,23 @@ class MainWindow(QMainWindow):
         self.copy_diagnostics_action.setToolTip(self.tr("Copy versions, last results and recent log lines "
                                                         "(never a secret) for a support request"))
         self.copy_diagnostics_action.triggered.connect(self.copy_diagnostics)
+        self.export_action = QAction(self.tr("&Export Site Settings…"), self)
+        self.export_action.setObjectName("export_site")
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_action.setToolTip(self.tr("Save this site's settings to a file for another computer "
+                                              "(never a password or API key)"))
+        self.export_action.triggered.connect(self.export_site)
+        self.import_action = QAction(self.tr("&Import Site Settings…"), self)
+        self.import_action.setObjectName("import_site")
+        self.import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.import_action.triggered.connect(self.import_site)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.run_wizard_action)
         file_menu.addAction(self.test_all_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.site_menu = self.menuBar().addMenu(self.tr("&Site"))
@@ -280,6 +293,16 @@ class MainWindow(QMainWindow):
     def _site_change_done(self, problem: str | None) -> None:
         if problem:
             QMessageBox.warning(self, APP_NAME, problem)
+
+    def export_site(self) -> None:
+        from .transfer import export_site  # loaded when first used, as the wizard is
+
+        export_site(self)
+
+    def import_site(self) -> None:
+        from .transfer import import_site
+
+        import_site(self)
 
     def copy_diagnostics(self) -> None:
         from ..diagnostics import diagnostics_text

@@ -653,7 +653,7 @@ class SetupWizard(QWizard):
     def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
                  *, storage_note: str = "", test_timeout: float = DEFAULT_TIMEOUT,
                  start: PageId = PageId.WELCOME, sandbox: dict[str, dict[str, str]] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 needed: set[str] | frozenset[str] = frozenset(), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.storage = storage
         self.settings = settings
@@ -684,6 +684,29 @@ class SetupWizard(QWizard):
         self.setStartId(start)
         self.initial_secrets = dict(secrets or {})
         self.prefill(self.initial_secrets)
+        if needed:
+            self.mark_needed(set(needed))
+
+    def mark_needed(self, needed: set[str]) -> None:
+        """Point out fields still to enter ("stripe.secret_key"; an import's missing secrets): a note
+        under each, the wizard starts on the first page with one and focuses it there."""
+        note = self.tr("Needed: enter it here. Imported settings never include passwords or keys.")
+        first: dict[int, QWidget] = {}
+        for page_id in sorted(self.pageIds()):
+            for form in self.page(page_id).findChildren(CredentialsForm):
+                names = {name.split(".", 1)[-1] for name in needed if name.split(".", 1)[0] == form.integration.id}
+                marked = form.mark_needed(names, note) if names else []
+                if marked and page_id not in first:
+                    first[page_id] = marked[0]
+        if first:
+            self.setStartId(min(first))
+
+            def focus(page_id: int) -> None:  # runs after QWizard focused the page's first input itself
+                widget = first.pop(page_id, None)  # once per page: a later visit keeps the owner's focus
+                if widget is not None:
+                    widget.setFocus()
+
+            self.currentIdChanged.connect(focus)
 
     # -- page graph ------------------------------------------------------------------------------
 

@@ -1,0 +1,326 @@
+"""Move a site's setup to another computer: a file with its settings and CRM options, never a secret.
+
+The file is JSON with a format marker and a format version, so an import can tell the owner
+plainly what is wrong with a file instead of half-reading it. Secrets stay in the keyring of the
+computer they were typed on: what a file may carry is whitelisted from the integrations' non-secret
+fields, and `missing_secrets` lists exactly which secrets to enter again after an import. Saved
+test results are left out too: they describe this computer's last tests. No Qt in here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import APP_NAME, __version__
+from .integrations import Field, Integration, registry
+from .settings import (
+    CrmOptions,
+    SettingTypeError,
+    SiteProfile,
+    site_from_dict,
+    write_atomically,
+)
+from .storage import STRIPE_MODES, active_variant, stored_name, variants
+
+FORMAT = "accessally-desktop-site-settings"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 256 * 1024  # a real export is about 1 KB; anything near this is not one
+MAX_TEXT = 2000  # characters in any one value (a site address, a form name)
+NOTE = "Site settings for AccessAlly Desktop. No passwords, API keys or other secrets are included."
+
+# The profile's plain settings, in the order the file lists them.
+SIMPLE_KEYS = ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode", "paypal_environment",
+               "paypal_credentials")
+_TOP_KEYS = {"format", "format_version", "app_version", "exported_at", "note", "site"}
+_SITE_KEYS = {"name", *SIMPLE_KEYS, "values", "options"}
+
+EXPORT_AGAIN = "Export the settings again on the other computer and import that file."
+
+
+class TransferError(Exception):
+    """An export or import could not be done; the message says why in plain words, and what to do."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A validated export: the site profile it describes (no results, no secrets) and where it came from."""
+
+    profile: SiteProfile
+    app_version: str
+    exported_at: str  # ISO 8601 in UTC, as written
+
+
+@dataclass(frozen=True)
+class MissingSecret:
+    """One secret a site's setup uses that this computer's keyring does not hold."""
+
+    service_id: str
+    service: str  # the service's display name
+    field: str  # the field's name; the wizard's input is "<service_id>.<field>"
+    label: str  # the field's label, as the wizard shows it
+    name: str  # the keyring entry name (storage.stored_name)
+    mode: str = ""  # Stripe's "test"/"live": which pair the secret belongs to
+    required: bool = True  # False: only some accounts need it (Kit's API Secret, beside a v3 key)
+
+    @property
+    def wizard_field(self) -> str:
+        return f"{self.service_id}.{self.field}"
+
+    def describe(self) -> str:
+        """"Stripe — Secret key (test mode)", for a list the owner reads."""
+        extra = [f"{self.mode} mode"] if self.mode else []
+        extra += [] if self.required else ["only if your account needs it"]
+        return f"{self.service} — {self.label}" + (f" ({', '.join(extra)})" if extra else "")
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def exportable_fields(service_id: str) -> set[str]:
+    """The `values` keys a file may carry for a service: its non-secret fields (per Stripe mode)."""
+    integration = registry.get(service_id)
+    return {stored_name("", f.name, variant) for variant in variants(service_id)
+            for f in integration.fields if not f.secret}
+
+
+def export_dict(profile: SiteProfile, *, exported_at: float | None = None) -> dict[str, Any]:
+    """The file's content. Values pass a whitelist of non-secret fields, so no secret can slip in."""
+    values = {}
+    for service_id, saved in profile.values.items():
+        if service_id in registry.SERVICE_IDS:
+            allowed = exportable_fields(service_id)
+            kept = {key: value for key, value in saved.items() if key in allowed}
+            if kept:
+                values[service_id] = kept
+    when = time.gmtime(time.time() if exported_at is None else exported_at)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app_version": __version__,
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", when),
+        "note": NOTE,
+        "site": {"name": profile.name, **{key: getattr(profile, key) for key in SIMPLE_KEYS},
+                 "values": values, "options": dataclasses.asdict(profile.options)},
+    }
+
+
+def export_text(profile: SiteProfile, *, exported_at: float | None = None) -> str:
+    """The exact text an export file holds (the preview shows this same text)."""
+    return json.dumps(export_dict(profile, exported_at=exported_at), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_export(path: str | Path, text: str) -> None:
+    """Write an export atomically: the file is complete or not there (an old one stays as it was)."""
+    path = Path(path)
+    try:
+        write_atomically(path, text)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TransferError(f"The file could not be saved in {path.parent} ({reason}). "
+                            "Nothing was written; choose another folder.") from None
+
+
+def suggested_file_name(site_name: str) -> str:
+    """A file name from the site's name, safe on every system: "Main site settings.json"."""
+    safe = re.sub(r'[\x00-\x1f\\/:*?"<>|]+', "-", site_name).strip(" .-")[:80] or "site"
+    return f"{safe} settings.json"
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def read_export(path: str | Path) -> Imported:
+    """Read and validate an export file; TransferError says what is wrong with it."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise TransferError(f"The file {path.name} was not found. It may have been moved or renamed.") from None
+    except IsADirectoryError:
+        raise TransferError(f"{path.name} is a folder, not a file. Choose the .json file you exported.") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TransferError(f"The file {path.name} could not be read ({reason}).") from None
+    return parse_export(data)
+
+
+def parse_export(data: bytes) -> Imported:
+    """Validate an export strictly and build its SiteProfile. Raises TransferError, never anything else."""
+    if len(data) > MAX_FILE_BYTES:
+        raise TransferError(f"This file is too big to be a site settings file (over {MAX_FILE_BYTES // 1024} KB; "
+                            "a real one is about 1 KB). Choose the .json file you exported from "
+                            f"{APP_NAME}.")
+    if not data.strip():
+        raise TransferError("This file is empty. " + EXPORT_AGAIN)
+    try:
+        text = data.decode("utf-8-sig")
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if FORMAT not in text:
+            raise _not_ours() from None
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise TransferError("This file is incomplete: it ends part-way through, probably because it was not "
+                                "copied completely. " + EXPORT_AGAIN) from None
+        raise _damaged(f"it is not readable after line {exc.lineno}") from None
+    except (UnicodeDecodeError, RecursionError, ValueError):
+        raise _not_ours() from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        if isinstance(raw, dict) and "sites" in raw and "version" in raw:
+            raise TransferError(f"This is {APP_NAME}'s own settings file, not an export. On the other computer "
+                                "use File › Export Site Settings… and import the file it saves.")
+        raise _not_ours()
+    version = raw.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _damaged("its format version is missing")
+    if version > FORMAT_VERSION:
+        made_by = raw.get("app_version")
+        by = f" ({made_by})" if isinstance(made_by, str) and len(made_by) < 40 else ""
+        raise TransferError(f"This file was made by a newer version of {APP_NAME}{by}. Update the app on this "
+                            f"computer (you have {__version__}), then import it again.")
+    _only_known(raw, _TOP_KEYS, "")
+    app_version = _text(raw.get("app_version", ""), "app_version")
+    exported_at = _text(raw.get("exported_at", ""), "exported_at")
+    _text(raw.get("note", ""), "note")
+    site = raw.get("site")
+    if not isinstance(site, dict):
+        raise _damaged("the site's settings are missing")
+    _only_known(site, _SITE_KEYS, "site.")
+    name = _text(site.get("name"), "site.name").strip()
+    if not name or "/" in name:
+        raise _damaged("the site's name is missing" if not name else "the site's name contains '/'")
+    try:
+        profile = site_from_dict(name, {key: value for key, value in site.items() if key != "name"})
+    except SettingTypeError as exc:
+        raise _damaged(f"“site.{exc.key}” should be {_KINDS.get(exc.expected, 'something else')}, "
+                       f"but it is {_GOT.get(exc.got, exc.got)}") from None
+    _only_known(site.get("options", {}), {f.name for f in dataclasses.fields(CrmOptions)}, "site.options.")
+    _check_profile(profile)
+    return Imported(profile, app_version, exported_at)
+
+
+def _check_profile(profile: SiteProfile) -> None:
+    """What types cannot say: known services and choices, no secret, no absurdly long value."""
+    if profile.crm not in ("", "none") and profile.crm not in registry.CRM_IDS:
+        raise _unknown_service(profile.crm)
+    for service_id, saved in profile.values.items():
+        if service_id not in registry.SERVICE_IDS:
+            raise _unknown_service(service_id)
+        integration = registry.get(service_id)
+        allowed = exportable_fields(service_id)
+        for key, value in saved.items():
+            if key not in allowed:
+                field = _field(integration, key.rsplit(".", 1)[-1])
+                if field is not None and field.secret:
+                    raise TransferError(f"This file contains a secret (the {integration.name} {field.label}). "
+                                        f"Files exported by {APP_NAME} never do, so it was changed by hand; "
+                                        "it was not imported. " + EXPORT_AGAIN)
+                raise _damaged(f"it has a setting {_short(key)!r} for {integration.name} that this app "
+                               "does not know")
+            _length(value, f"site.values.{service_id}.{key}")
+    paypal = registry.get("paypal")
+    choices = {
+        "stripe_mode": STRIPE_MODES,
+        "paypal_environment": tuple(value for value, _ in paypal.field("environment").choices),
+        "paypal_credentials": tuple(dict.fromkeys(f.group for f in paypal.fields if f.group)),
+    }
+    for key, allowed in choices.items():
+        if getattr(profile, key) not in allowed:
+            raise _damaged(f"“site.{key}” is {_short(getattr(profile, key))!r}, but it can only be "
+                           + " or ".join(repr(a) for a in allowed))
+    _length(profile.name, "site.name")
+    for key in SIMPLE_KEYS:
+        _length(getattr(profile, key), f"site.{key}")
+    for spec in dataclasses.fields(CrmOptions):
+        _length(getattr(profile.options, spec.name), f"site.options.{spec.name}")
+
+
+def _field(integration: Integration, name: str) -> Field | None:
+    try:
+        return integration.field(name)
+    except KeyError:
+        return None
+
+
+_KINDS = {bool: "true or false", str: "text", int: "a whole number", float: "a number",
+          dict: "a group of settings in { }"}
+_GOT = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "list": "a list",
+        "NoneType": "empty (null)", "dict": "a group of settings"}
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _text(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise _damaged(f"“{key}” should be text")
+    _length(value, key)
+    return value
+
+
+def _length(value: Any, key: str) -> None:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise _damaged(f"“{key}” is far too long ({len(value):,} characters)")
+
+
+def _only_known(raw: dict[str, Any], known: set[str], prefix: str) -> None:
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise _damaged(f"it has an entry this app does not know: “{prefix}{_short(unknown[0])}”")
+
+
+def _not_ours() -> TransferError:
+    return TransferError(f"This is not a site settings file from {APP_NAME}. Choose the .json file that "
+                         "File › Export Site Settings… saved on the other computer.")
+
+
+def _damaged(what: str) -> TransferError:
+    return TransferError(f"This site settings file is damaged or was changed by hand: {what}. " + EXPORT_AGAIN)
+
+
+def _unknown_service(service_id: str) -> TransferError:
+    return TransferError(f"This file uses a service this app does not know ({_short(service_id)!r}). It may "
+                         f"come from a newer version of {APP_NAME}; update the app and import it again.")
+
+
+# -- after an import -----------------------------------------------------------------------------
+
+
+def needed_secrets(profile: SiteProfile) -> list[MissingSecret]:
+    """Every secret the site's setup uses: its services' secret fields, for Stripe's active mode
+    and PayPal's chosen credential set only."""
+    needed = []
+    for service_id in profile.services():
+        integration = registry.get(service_id)
+        variant = active_variant(profile, service_id)
+        chosen_group = profile.paypal_credentials if service_id == "paypal" else ""
+        for f in integration.fields:
+            if not f.secret or (f.group and f.group != chosen_group):
+                continue
+            needed.append(MissingSecret(service_id, integration.name, f.name, f.label,
+                                        stored_name(service_id, f.name, variant), variant,
+                                        required=f.required or bool(f.group)))
+    return needed
+
+
+def missing_secrets(profile: SiteProfile, present: Collection[str]) -> list[MissingSecret]:
+    """The secrets the site's setup uses that are not among `present` (keyring entry names)."""
+    return [secret for secret in needed_secrets(profile) if secret.name not in present]
+
+
+def free_site_name(name: str, taken: Collection[str]) -> str:
+    """`name`, or "name (imported)", "name (imported 2)", … : the first that no site has yet."""
+    name = name.replace("/", "-").strip() or "Imported site"
+    candidate, number = name, 1
+    while candidate in taken:
+        candidate = f"{name} (imported{'' if number == 1 else f' {number}'})"
+        number += 1
+    return candidate
