@@ -15,6 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sandbox", action="store_true",
                         help="try the app against built-in stand-ins for every service, with demo credentials; "
                              "nothing touches your real sites, settings or keyring")
+    # For packaging/smoke_test.py: start normally, exit 0 once the windows are up and the keyring opened.
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     from . import cli
 
