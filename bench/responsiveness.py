@@ -244,7 +244,7 @@ class Cases:
 
     def wizard_case(self, name: str):
         wizard = self.license_wizard if name == "license" else self.stripe_wizard
-        box = wizard.boxes()[name]
+        box = wizard.box(name)
 
         def action() -> None:
             box.panel.button.click()

@@ -198,14 +198,14 @@ def wizard_cancels(credentials, runs: int):
         wizard = SetupWizard(storage, settings, settings.last_site, {}, test_timeout=15, start=page)
         if sid == "stripe":
             wizard.payments.use_stripe.setChecked(True)
-        box = wizard.boxes()[sid]
+        box = wizard.box(sid)
         box.form.set_values({k: v for k, v in credentials[sid].items() if k in box.form.inputs})
         wizards[sid] = wizard
 
     def once(sid: str) -> tuple[float, float]:
         wizard = wizards[sid]
         wizard.show()
-        box = wizard.boxes()[sid]
+        box = wizard.box(sid)
         box.panel.button.click()
         test = box._running
         if test is None:
@@ -238,7 +238,7 @@ def wizard_cancels(credentials, runs: int):
             enabled, arrived = once(sid)
             button[sid].append(enabled)
             answer[sid].append(arrived)
-            texts[sid].add(wizards[sid].boxes()[sid].panel.badge.text.text())
+            texts[sid].add(wizards[sid].box(sid).panel.badge.text.text())
     diff = left_behind(before, settle)
     for wizard in wizards.values():
         wizard.deleteLater()

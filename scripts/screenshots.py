@@ -60,7 +60,7 @@ def main(out_dir: str, *, dark: bool = False) -> int:
     wizard = controller.wizard
 
     def tested(service_id: str) -> None:
-        box = wizard.boxes()[service_id]
+        box = wizard.box(service_id)
         box.start_test()
         while box.running:
             settle(50)

@@ -109,7 +109,7 @@ def test_wizard_failures_read_well_in_a_dark_palette(qtbot, appearance) -> None:
     qtbot.waitExposed(wizard)
     assert unreadable_labels(wizard) == []
     wizard.next()  # the license page
-    box = wizard.boxes()["license"]
+    box = wizard.box("license")
     box.form.set_values({"license_key": "short", "site_url": "not a site"})
     box.form.show_problems(all_fields=True)
     box.panel.show_result(CheckResult("license", Status.INVALID_CREDENTIALS, "The license key was not accepted.",

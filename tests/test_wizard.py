@@ -80,7 +80,7 @@ def run_test(qtbot, wizard: SetupWizard, service_id: str) -> str:
     """Click the service's Test button and wait for the result text."""
     button = wizard.findChild(QPushButton, f"test_{service_id}")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    badge = wizard.boxes()[service_id].panel.badge
+    badge = wizard.box(service_id).panel.badge
     qtbot.waitUntil(lambda: button.isEnabled() and badge.text.text() not in ("", "Testing…"), timeout=10000)
     return badge.text.text()
 
@@ -96,20 +96,20 @@ def walk_to_summary(qtbot, wizard: SetupWizard, services) -> None:
     assert wizard.currentPage().objectName() == "page_license"
     type_into(qtbot, wizard, services["license"].credentials(), "license")
     assert not next_enabled(wizard)
-    assert run_test(qtbot, wizard, "license") and wizard.boxes()["license"].passed()
+    assert run_test(qtbot, wizard, "license") and wizard.box("license").passed()
     go_next(qtbot, wizard)
     assert wizard.currentPage().objectName() == "page_crm"
     choose(qtbot, wizard, "drip")
     go_next(qtbot, wizard)
     assert wizard.currentPage().objectName() == "page_crm_credentials"
     type_into(qtbot, wizard, services["drip"].credentials(), "drip")
-    assert run_test(qtbot, wizard, "drip") and wizard.boxes()["drip"].passed()
+    assert run_test(qtbot, wizard, "drip") and wizard.box("drip").passed()
     go_next(qtbot, wizard)
     assert wizard.currentPage().objectName() == "page_payments"
     assert not next_enabled(wizard)  # nothing chosen yet
     wizard.findChild(QCheckBox, "use_stripe").setChecked(True)
     type_into(qtbot, wizard, services["stripe"].credentials(), "stripe")
-    assert run_test(qtbot, wizard, "stripe") and wizard.boxes()["stripe"].passed()
+    assert run_test(qtbot, wizard, "stripe") and wizard.box("stripe").passed()
     go_next(qtbot, wizard)
     assert wizard.currentPage().objectName() == "page_summary"
 
@@ -128,6 +128,9 @@ def test_page_graph_skips_credentials_for_accessally_managed() -> None:
 
 def test_fields_follow_the_naming_contract(qtbot) -> None:
     wizard = make_wizard(qtbot)
+    wizard.chosen_crm()  # pages build (and register their fields) when first needed
+    for service_id in ("license", "activecampaign", "drip", "stripe", "paypal"):
+        wizard.box(service_id)
     for name in ("stripe.secret_key", "stripe.publishable_key", "activecampaign.account_url", "drip.api_token",
                  "license.license_key", "paypal.api_signature", "paypal.client_id", "crm.provider",
                  "payments.stripe", "payments.paypal", "stripe.mode", "paypal.environment"):
@@ -135,6 +138,15 @@ def test_fields_follow_the_naming_contract(qtbot) -> None:
     assert wizard.field("stripe.mode") == "test"
     for page in ("welcome", "license", "crm", "crm_credentials", "payments", "summary"):
         assert wizard.findChild(QWizardPage, f"page_{page}") is not None
+
+
+def test_opening_the_wizard_builds_only_the_page_it_shows(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    assert wizard.findChildren(QLineEdit) == []  # the welcome page has no credential form
+    assert not any(page.built for page in (wizard.license, wizard.crm, wizard.crm_credentials, wizard.payments))
+    wizard.next()
+    assert wizard.license.built and wizard.findChild(QLineEdit, "license.license_key") is not None
+    assert not wizard.payments.built
 
 
 def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, services, user_dirs, memory_keyring) -> None:
@@ -202,6 +214,7 @@ def test_format_problems_show_while_typing(qtbot) -> None:
 
 def test_pasted_values_are_trimmed(qtbot) -> None:
     wizard = make_wizard(qtbot)
+    wizard.box("drip")
     line = edit(wizard, "drip.api_token")
     line.setFocus()
     line.insert("  abc123\n")
@@ -236,12 +249,15 @@ def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> Non
     again = SetupWizard(storage, settings, settings.last_site, secrets, test_timeout=5)
     qtbot.addWidget(again)
     again.show()
-    assert again.field("stripe.secret_key") == services["stripe"].credentials()["secret_key"]
-    assert again.field("drip.api_token") == services["drip"].credentials()["api_token"]
-    assert again.field("crm.provider") == "drip"
-    assert again.field("payments.stripe") is True
     go_next(qtbot, again)
-    assert next_enabled(again), "a saved passing result counts until a value changes"
+    assert again.currentId() == PageId.LICENSE and next_enabled(again), "a saved pass counts until a value changes"
+    go_next(qtbot, again)
+    assert again.field("crm.provider") == "drip"
+    go_next(qtbot, again)
+    assert again.field("drip.api_token") == services["drip"].credentials()["api_token"] and next_enabled(again)
+    go_next(qtbot, again)
+    assert again.currentId() == PageId.PAYMENTS and again.field("payments.stripe") is True
+    assert again.field("stripe.secret_key") == services["stripe"].credentials()["secret_key"] and next_enabled(again)
 
 
 def test_finish_failure_keeps_the_wizard_open_with_everything_typed(qtbot, services, tmp_path, monkeypatch) -> None:

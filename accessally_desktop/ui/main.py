@@ -33,7 +33,7 @@ from ..secrets import (
 )
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
-from .pages import PageId
+from .pages import PageId, page_for
 from .widgets import app_icon
 from .workers import LiveTest, pool, submit
 
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 NO_KEYRING_NOTE = "⚠ No system keyring: secrets are kept in memory for this session only."
 
-# Which wizard page fixes which service.
-FIX_PAGE = {"license": PageId.LICENSE, "stripe": PageId.PAYMENTS, "paypal": PageId.PAYMENTS}
 
 
 class AppController(QObject):
@@ -198,7 +196,7 @@ class AppController(QObject):
                lambda exc: self._secrets_unreadable(site, exc, start, needed), context=self)
 
     def fix(self, service_id: str) -> None:
-        self.open_wizard(FIX_PAGE.get(service_id, PageId.CRM_CREDENTIALS))
+        self.open_wizard(page_for(service_id))
 
     def _secrets_unreadable(self, site: str, exc: Exception, start: PageId, needed: frozenset[str]) -> None:
         self.notice.emit(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")

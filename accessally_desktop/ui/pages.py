@@ -10,3 +10,12 @@ class PageId(IntEnum):
     CRM_CREDENTIALS = 3
     PAYMENTS = 4
     SUMMARY = 5
+
+
+def page_for(service_id: str) -> PageId:
+    """The wizard page where a service's credentials are entered."""
+    if service_id == "license":
+        return PageId.LICENSE
+    if service_id in ("stripe", "paypal"):
+        return PageId.PAYMENTS
+    return PageId.CRM_CREDENTIALS

@@ -213,6 +213,7 @@ class StatusBadge(QWidget):
 
 def eye_icon(color: QColor, *, crossed: bool) -> QIcon:
     """An eye ("show") or a crossed eye ("hide"), drawn in the text colour so it suits dark palettes."""
+    color = QColor(color)  # a copy: the one passed may belong to a palette gone by the time it is drawn
 
     def draw(painter: QPainter, size: float) -> None:
         unit = size / 64

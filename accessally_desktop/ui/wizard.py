@@ -43,7 +43,7 @@ from ..storage import (
     secret_names,
     stored_name,
 )
-from .pages import PageId
+from .pages import PageId, page_for
 from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text, scrolling
 from .workers import LiveTest, submit
 
@@ -214,12 +214,46 @@ class ServiceBox(QWidget):
             self.panel.show_result(result)
 
 
-class CredentialPage(QWizardPage):
-    """A page whose Next needs its services tested ok, or an explicit "continue untested"."""
+class LazyPage(QWizardPage):
+    """A page that builds its widgets when first shown, or first asked for: opening the wizard
+    builds only the page it starts on, not a dozen credential forms.
+
+    Asking for a widget the page has not built yet (`wizard.payments.stripe`) builds the page
+    first (`__getattr__`), so callers need not know which pages were shown.
+    """
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__()
         self.setup = wizard
+        self._built = False
+
+    def ensure_built(self) -> None:
+        if not self._built:
+            self._built = True
+            self.build()
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def initializePage(self) -> None:
+        self.ensure_built()
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or self.__dict__.get("_built", True):
+            raise AttributeError(name)
+        self.ensure_built()
+        return getattr(self, name)
+
+
+class CredentialPage(LazyPage):
+    """A page whose Next needs its services tested ok, or an explicit "continue untested"."""
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
         self.untested_box = QCheckBox(self.tr("Continue &without a passing test (I'll fix it later)"))
         self.untested_box.setObjectName(f"untested_{type(self).__name__}")
         self.untested_box.setToolTip(self.tr("Your values are saved as entered and marked untested on the Summary."))
@@ -321,25 +355,34 @@ class LicensePage(CredentialPage):
         self.setObjectName("page_license")
         self.setTitle(self.tr("Activate your AccessAlly license"))
         self.setSubTitle(self.tr("Enter your license key and your site's address, then click Activate."))
+
+    def build(self) -> None:
         integration = registry.get("license")
         action = "activate" if hasattr(integration, "activate") else "test"
-        self.box = self.watch(ServiceBox(wizard, "license", button="&Activate", action=action))
+        self.box = self.watch(ServiceBox(self.setup, "license", button="&Activate", action=action))
         layout = QVBoxLayout(self)
         layout.addWidget(_heading(integration.where_to_find))
         layout.addWidget(self.box)
         layout.addStretch(1)
         layout.addWidget(self.untested_box)
+        self.setup.prefill(self.box)
+        profile = self.setup.profile
+        if not profile.values.get("license", {}).get("site_url") and profile.site_url:
+            self.box.form.set_values({"site_url": profile.site_url})
+        self.untested_box.setChecked("license" in self.setup.untested)
 
     def boxes(self) -> list[ServiceBox]:
         return [self.box]
 
 
-class CrmPage(QWizardPage):
+class CrmPage(LazyPage):
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
+        super().__init__(wizard)
         self.setObjectName("page_crm")
         self.setTitle(self.tr("Choose your CRM"))
         self.setSubTitle(self.tr("AccessAlly keeps your contacts and tags in one CRM. Pick the one you use."))
+
+    def build(self) -> None:
         choices = [(crm_id, registry.get(crm_id).name) for crm_id in registry.CRM_IDS]
         choices.append((NO_CRM, self.tr("AccessAlly Managed (no CRM)")))
         self.choice = ChoiceGroup(choices, self.tr("CRM"))
@@ -351,6 +394,8 @@ class CrmPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.choice)
         layout.addStretch(1)
+        if self.setup.profile.crm:
+            self.choice.set_value(self.setup.profile.crm)
 
     def isComplete(self) -> bool:
         return bool(self.choice.get_value())
@@ -396,11 +441,20 @@ class CrmCredentialsPage(CredentialPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("page_crm_credentials")
+
+    def build(self) -> None:
         self.stack = QStackedWidget()
-        self.crm_boxes: dict[str, ServiceBox] = {}
-        for crm_id in registry.CRM_IDS:
+        self.crm_boxes: dict[str, ServiceBox] = {}  # built when that CRM is first chosen
+        layout = QVBoxLayout(self)
+        layout.addWidget(scrolling(self.stack), 1)
+        layout.addWidget(self.untested_box)
+
+    def crm_box(self, crm_id: str) -> ServiceBox:
+        """The CRM's box, built (and filled from the saved setup) the first time it is needed."""
+        self.ensure_built()
+        if crm_id not in self.crm_boxes:
             integration = registry.get(crm_id)
-            box = DripBox(wizard) if crm_id == "drip" else ServiceBox(wizard, crm_id)
+            box = DripBox(self.setup) if crm_id == "drip" else ServiceBox(self.setup, crm_id)
             self.watch(box)
             holder = QWidget()
             column = QVBoxLayout(holder)
@@ -415,16 +469,16 @@ class CrmCredentialsPage(CredentialPage):
             column.addStretch(1)
             self.stack.addWidget(holder)
             self.crm_boxes[crm_id] = box
-        layout = QVBoxLayout(self)
-        layout.addWidget(scrolling(self.stack), 1)
-        layout.addWidget(self.untested_box)
+            self.setup.prefill(box)
+        return self.crm_boxes[crm_id]
 
     def crm(self) -> str:
-        return self.field("crm.provider") or ""
+        return self.setup.chosen_crm()
 
     def initializePage(self) -> None:
+        super().initializePage()
         crm = self.crm()
-        box = self.crm_boxes[crm]
+        box = self.crm_box(crm)
         self.stack.setCurrentWidget(box.parentWidget())
         name = registry.get(crm).name
         self.setTitle(self.tr("Connect %s") % name)
@@ -434,7 +488,7 @@ class CrmCredentialsPage(CredentialPage):
 
     def boxes(self) -> list[ServiceBox]:
         crm = self.crm()
-        return [self.crm_boxes[crm]] if crm in self.crm_boxes else []
+        return [self.crm_box(crm)] if crm in registry.CRM_IDS else []
 
 
 class PayPalBox(ServiceBox):
@@ -558,6 +612,9 @@ class PaymentsPage(CredentialPage):
         self.setObjectName("page_payments")
         self.setTitle(self.tr("Connect your payment processor"))
         self.setSubTitle(self.tr("Use Stripe, PayPal, or both. Test each one before you go on."))
+
+    def build(self) -> None:
+        wizard = self.setup
         self.use_stripe = QCheckBox(self.tr("Use &Stripe"))
         self.use_stripe.setObjectName("use_stripe")
         self.use_paypal = QCheckBox(self.tr("Use &PayPal"))
@@ -590,6 +647,13 @@ class PaymentsPage(CredentialPage):
         layout.addLayout(choices)
         layout.addWidget(scrolling(content), 1)
         layout.addWidget(self.untested_box)
+        for service_id in ("stripe", "paypal"):
+            wizard.prefill(getattr(self, service_id))
+        profile = wizard.profile
+        self.use_stripe.setChecked(profile.stripe)
+        self.use_paypal.setChecked(profile.paypal)
+        self.later.setChecked(profile.payments_later)
+        self.untested_box.setChecked(bool({"stripe", "paypal"} & wizard.untested))
         self._choices_changed()
 
     def _choices_changed(self) -> None:
@@ -664,6 +728,8 @@ class SetupWizard(QWizard):
         self.sandbox = sandbox
         self.tested: dict[str, Tested] = {}
         self.untested: set[str] = set()
+        self.initial_secrets = dict(secrets or {})
+        self.needed: set[str] = set()  # fields to point out, "<service>.<field>" (see mark_needed)
         self._saving = False
         self.setObjectName("setup_wizard")
         self.setWindowTitle(self.tr("%s — Setup (%s)") % (APP_NAME, site) + (self.tr(" — SANDBOX") if sandbox else ""))
@@ -682,43 +748,60 @@ class SetupWizard(QWizard):
                               (PageId.SUMMARY, self.summary)):
             self.setPage(page_id, page)
         self.setStartId(start)
-        self.initial_secrets = dict(secrets or {})
-        self.prefill(self.initial_secrets)
         if needed:
             self.mark_needed(set(needed))
 
     def mark_needed(self, needed: set[str]) -> None:
         """Point out fields still to enter ("stripe.secret_key"; an import's missing secrets): a note
-        under each, the wizard starts on the first page with one and focuses it there."""
-        note = self.tr("Needed: enter it here. Imported settings never include passwords or keys.")
-        first: dict[int, QWidget] = {}
-        for page_id in sorted(self.pageIds()):
+        under each (added as its page is built), the wizard starts on the first page with one and
+        focuses it there."""
+        self.needed = needed
+        pages = {page_for(name.split(".", 1)[0]) for name in needed}
+        if not pages:
+            return
+        self.setStartId(min(pages))
+
+        def focus(page_id: int) -> None:  # runs after QWizard focused the page's first input itself
+            if page_id not in pages:
+                return
+            pages.discard(page_id)  # once per page: a later visit keeps the owner's focus
             for form in self.page(page_id).findChildren(CredentialsForm):
-                names = {name.split(".", 1)[-1] for name in needed if name.split(".", 1)[0] == form.integration.id}
-                marked = form.mark_needed(names, note) if names else []
-                if marked and page_id not in first:
-                    first[page_id] = marked[0]
-        if first:
-            self.setStartId(min(first))
+                if form.needed and form.isVisibleTo(self.page(page_id)):
+                    form.inputs[next(iter(form.needed))].setFocus()
+                    return
 
-            def focus(page_id: int) -> None:  # runs after QWizard focused the page's first input itself
-                widget = first.pop(page_id, None)  # once per page: a later visit keeps the owner's focus
-                if widget is not None:
-                    widget.setFocus()
-
-            self.currentIdChanged.connect(focus)
+        self.currentIdChanged.connect(focus)
 
     # -- page graph ------------------------------------------------------------------------------
 
     def nextId(self) -> int:
-        return next_page(PageId(self.currentId()), self.field("crm.provider") or "")
+        current = PageId(self.currentId())  # Qt asks on every page: only the CRM page's answer needs its choice
+        return next_page(current, self.chosen_crm() if current == PageId.CRM else "")
+
+    def chosen_crm(self) -> str:
+        self.crm.ensure_built()
+        return self.field("crm.provider") or ""
+
+    def box(self, service_id: str) -> ServiceBox:
+        """A service's box, building its page (filled from the saved setup) if it was not shown yet."""
+        if service_id == "license":
+            return self.license.box
+        if service_id in ("stripe", "paypal"):
+            return getattr(self.payments, service_id)
+        return self.crm_credentials.crm_box(service_id)
 
     def boxes(self) -> dict[str, ServiceBox]:
-        return {"license": self.license.box, **self.crm_credentials.crm_boxes,
-                "stripe": self.payments.stripe, "paypal": self.payments.paypal}
+        """The service boxes built so far."""
+        built = {"license": self.license.box} if self.license.built else {}
+        if self.crm_credentials.built:
+            built.update(self.crm_credentials.crm_boxes)
+        if self.payments.built:
+            built.update(stripe=self.payments.stripe, paypal=self.payments.paypal)
+        return built
 
     def services_in_use(self) -> list[str]:
-        crm = self.field("crm.provider") or ""
+        crm = self.chosen_crm()
+        self.payments.ensure_built()
         services = ["license"] + ([crm] if crm in registry.CRM_IDS else [])
         if not self.field("payments.later"):
             services += [s for s in ("stripe", "paypal") if self.field(f"payments.{s}")]
@@ -726,36 +809,32 @@ class SetupWizard(QWizard):
 
     # -- prefill from saved settings and keyring ----------------------------------------------------
 
-    def prefill(self, secrets: dict[str, str]) -> None:
-        """Fill every page from the saved profile and the secrets read (off the GUI thread) for it."""
-        profile = self.profile
-        for service_id, box in self.boxes().items():
-            if service_id == "stripe":
-                pairs = {mode: self._saved_values(service_id, mode, secrets) for mode in STRIPE_MODES}
-                box.load_pairs(pairs, profile.stripe_mode)
-            elif service_id == "paypal":
-                box.set_all_values(self._saved_values(service_id, "", secrets))
-                box.kind.set_value(profile.paypal_credentials)
-            else:
-                box.form.set_values(self._saved_values(service_id, "", secrets))
-            saved = profile.results.get(service_id)
-            if saved is not None and service_id in profile.services():
-                report = box.integration.check_format(box.values())
-                result = _result_from_saved(service_id, saved)
-                if saved.untested:
-                    self.untested.add(service_id)
-                elif report.ok:
-                    self.tested[service_id] = Tested(report.values, result)
-                    box.show_saved()
-        if not profile.values.get("license", {}).get("site_url") and profile.site_url:
-            self.license.box.form.set_values({"site_url": profile.site_url})
-        if profile.crm:
-            self.crm.choice.set_value(profile.crm)
-        self.payments.use_stripe.setChecked(profile.stripe)
-        self.payments.use_paypal.setChecked(profile.paypal)
-        self.payments.later.setChecked(profile.payments_later)
-        self.license.untested_box.setChecked("license" in self.untested)
-        self.payments.untested_box.setChecked(bool({"stripe", "paypal"} & self.untested))
+    def prefill(self, box: ServiceBox) -> None:
+        """Fill a newly built box from the saved profile and the secrets read (off the GUI thread)
+        for it, and take over its saved result; mark the fields still needed."""
+        service_id, profile, secrets = box.service_id, self.profile, self.initial_secrets
+        if service_id == "stripe":
+            pairs = {mode: self._saved_values(service_id, mode, secrets) for mode in STRIPE_MODES}
+            box.load_pairs(pairs, profile.stripe_mode)
+        elif service_id == "paypal":
+            box.set_all_values(self._saved_values(service_id, "", secrets))
+            box.kind.set_value(profile.paypal_credentials)
+        else:
+            box.form.set_values(self._saved_values(service_id, "", secrets))
+        saved = profile.results.get(service_id)
+        if saved is not None and service_id in profile.services():
+            report = box.integration.check_format(box.values())
+            result = _result_from_saved(service_id, saved)
+            if saved.untested:
+                self.untested.add(service_id)
+            elif report.ok:
+                self.tested[service_id] = Tested(report.values, result)
+                box.show_saved()
+        names = {name.split(".", 1)[1] for name in self.needed if name.split(".", 1)[0] == service_id}
+        if names:
+            note = self.tr("Needed: enter it here. Imported settings never include passwords or keys.")
+            for form in box.findChildren(CredentialsForm):
+                form.mark_needed(names, note)
 
     def _saved_values(self, service_id: str, variant: str, secrets: dict[str, str]) -> dict[str, str]:
         saved = self.profile.values.get(service_id, {})
@@ -770,7 +849,7 @@ class SetupWizard(QWizard):
     # -- summary -----------------------------------------------------------------------------------
 
     def summary_line(self, service_id: str) -> tuple[Status | str, str]:
-        box = self.boxes()[service_id]
+        box = self.box(service_id)
         result = box.current_result()
         if result is None or (service_id in self.untested and not result.ok):
             return "untested", self.tr("Not tested — saved as entered; test it from the dashboard later.")
@@ -804,9 +883,8 @@ class SetupWizard(QWizard):
         profile.paypal_credentials = self.payments.paypal.kind.get_value() or "signature"
         secrets: dict[str, str | None] = {name: None for name in secret_names()}
         values_by_service: dict[str, dict[str, str]] = {}
-        for service_id, box in self.boxes().items():
-            if service_id not in in_use:
-                continue
+        for service_id in in_use:
+            box = self.box(service_id)
             integration = box.integration
             if service_id == "stripe":
                 per_variant = {mode: values for mode, values in box.current_pairs().items()}
@@ -830,7 +908,7 @@ class SetupWizard(QWizard):
         now = time.time()
         results = {}
         for service_id in in_use:
-            result = self.boxes()[service_id].current_result()
+            result = self.box(service_id).current_result()
             if result is not None and not (service_id in self.untested and not result.ok):
                 results[service_id] = _saved_from_result(result, profile.results.get(service_id), now)
             else:
@@ -870,6 +948,8 @@ class SetupWizard(QWizard):
     # -- leaving without Finish ----------------------------------------------------------------
 
     def has_unsaved_input(self) -> bool:
+        if not any(page.built for page in (self.license, self.crm, self.crm_credentials, self.payments)):
+            return False  # nothing but the welcome page was shown: nothing typed
         settings, secrets = self.collect()
         before = self.settings.sites[self.site]
         after = settings.sites[self.site]
