@@ -59,3 +59,9 @@ def test_timeouts_reports_ratios_cancel_and_leftovers() -> None:
         assert re.search(rf"^{section}\s+(-?\d+\s+){{4}}\d+ ms\s+(pass|FAIL)", output, re.MULTILINE), output
     assert re.search(r"^targets \(.*\): (met|MISSED)", output, re.MULTILINE), output
 
+
+
+def test_startup_reports_the_app_against_a_bare_wizard() -> None:
+    output = run_bench("startup.py")
+    for case in ("fresh (wizard)", "configured (main)", "minimal window *"):
+        assert re.search(rf"^{re.escape(case)}(\s+{NUMBER}){{6}}$", output, re.MULTILINE), f"no figures for {case}:\n{output}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import linecache
 import logging
 import os
 import sys
@@ -343,6 +344,9 @@ def _install_excepthook() -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    # PySide6 reads the source of each module imported after it (looking for `from __feature__`),
+    # and linecache keeps it all, ~3 MB by now; a traceback reads what it needs again.
+    linecache.clearcache()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
