@@ -364,20 +364,21 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
-    controller = AppController()
+    try:
+        return _run(app, AppController())
+    finally:
+        lock.unlock()
+
+
+def _run(app: QApplication, controller: AppController) -> int:
+    """Start the controller once the event loop runs; when it ends, stop the live tests and give
+    workers (a keyring call) a moment to finish, so none answers into an application that is gone."""
     QTimer.singleShot(0, controller.start)
     try:
         return app.exec()
     finally:
-        _finish_background_work(controller)
-        lock.unlock()
-
-
-def _finish_background_work(controller: AppController) -> None:
-    """Before Qt goes away: stop the live tests and give workers (a keyring call) a moment to end,
-    so that none answers into an application that no longer exists."""
-    controller.cancel_tests()
-    pool().waitForDone(3000)
+        controller.cancel_tests()
+        pool().waitForDone(3000)
 
 
 def _exit_when_ready(app: QApplication) -> None:
@@ -396,13 +397,10 @@ def _run_sandbox(app: QApplication) -> int:
 
     sandbox = Sandbox()
     os.environ.update(sandbox.env)
-    controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
-                               sandbox=sandbox.demo_credentials())
-    QTimer.singleShot(0, controller.start)
     try:
-        return app.exec()
+        return _run(app, AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
+                                       sandbox=sandbox.demo_credentials()))
     finally:
-        _finish_background_work(controller)
         sandbox.stop()
 
 
