@@ -303,3 +303,12 @@ def test_stripe_is_imported_lazily_and_is_the_real_package() -> None:
             "assert 'accessally_desktop' not in sys.modules['stripe'].__file__; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_warm_up_loads_the_stripe_library_ahead_of_the_first_test() -> None:
+    """`import stripe` (~200 ms) happens in warm_up, so the first test does not pay for it."""
+    script = ("import sys; from accessally_desktop.integrations import registry; stripe = registry.get('stripe'); "
+              "assert 'stripe' not in sys.modules, 'loaded too early'; stripe.warm_up(); "
+              "assert 'stripe' in sys.modules, 'not loaded'")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

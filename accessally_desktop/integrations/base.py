@@ -225,6 +225,10 @@ class Integration(ABC):
         """Format-check, then ask the service. Never raises; never outlives the timeout."""
         return self._run(self.probe, values, timeout=timeout, attempt=attempt)
 
+    def warm_up(self) -> None:
+        """Load ahead of time, off the GUI thread, what the first test would load (a slow library),
+        so that the first test neither waits for it nor competes with the window. Nothing by default."""
+
     @abstractmethod
     def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
         """The live call(s). Raise `Failure` for anything that is not a pass."""

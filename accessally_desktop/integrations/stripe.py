@@ -58,6 +58,19 @@ class Stripe(Integration):
     guidance = ("Use the Test mode keys while you try things out and the live keys to take real payments; "
                 "both keys must come from the same mode.")
 
+    def warm_up(self) -> None:
+        """`import stripe` is ~200 ms, and stripe loads each service and resource class on first use,
+        some in single steps that hold the GIL for tens of ms: all of that here, not mid-test."""
+        import stripe
+
+        _http_client_class()
+        client = stripe.StripeClient("sk_test_warm_up")
+        api = getattr(client, "v1", client)
+        for service in ("accounts", "balance", "customers", "webhook_endpoints"):  # what the tests call
+            getattr(api, service)  # loads the service's module
+        for resource in ("Account", "Balance", "Customer", "WebhookEndpoint", "ListObject"):
+            getattr(stripe, resource)  # loads the resource's module (and stripe's API resource base)
+
     # -- format check ----------------------------------------------------------------------------
 
     def validate(self, values: dict[str, str]) -> list[Problem]:
@@ -261,16 +274,23 @@ def _http_client_class() -> type:
     class AttemptHTTPXClient(stripe.HTTPXClient):
         """stripe's HTTPXClient on this app's httpx client, remembering the last answer.
 
-        stripe's HTTPXClient takes no transport and builds its own httpx.Client, so the one it built
-        is closed and replaced by `attempt.client()`, which carries the attempt's deadline, cancel
-        and body cap. The last answer is kept as a `Reply` so every failure is described the same
-        way as for the other services.
+        stripe's HTTPXClient takes no transport: its own __init__ would build an SSL context and two
+        httpx clients (tens of ms holding the GIL, on every test) only to have them replaced. So
+        only the base HTTPClient's __init__ runs, and the one client is `attempt.client()`, which
+        carries the attempt's deadline, cancel, body cap and this app's TLS verification. The last
+        answer is kept as a `Reply` so every failure is described the same way as for the other
+        services.
         """
 
         def __init__(self, attempt: Attempt) -> None:
-            super().__init__(timeout=max(attempt.remaining(), 0.001), allow_sync_methods=True)
-            self._client.close()
+            import anyio
+            import httpx
+
+            stripe.HTTPClient.__init__(self)
+            self.httpx, self.anyio = httpx, anyio
             self._client = attempt.client()
+            self._client_async = None  # sync calls only
+            self._timeout = max(attempt.remaining(), 0.001)
             self.last: Reply | None = None
 
         def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:

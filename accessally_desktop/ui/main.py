@@ -97,6 +97,8 @@ class AppController(QObject):
 
     def _store_opened(self, opened: OpenedStore) -> None:
         self.store_future.set_result(opened)
+        if "stripe" in self.profile.services():  # before the first Stripe test, not during it
+            submit(registry.get("stripe").warm_up, lambda _: None, context=self)
         self.window.show_storage(opened)
         if opened.problem:
             self.notice.emit(opened.problem, "keyring_notice")

@@ -554,6 +554,7 @@ class StripeBox(ServiceBox):
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "stripe")
+        submit(self.integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
         self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in STRIPE_MODES}
         self.mode = ChoiceGroup([("test", self.tr("Test mode")), ("live", self.tr("Live mode"))],
                                 self.tr("Stripe mode"), horizontal=True)
