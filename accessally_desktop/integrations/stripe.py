@@ -14,8 +14,8 @@ Quirks:
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,17 +59,7 @@ class Stripe(Integration):
                 "both keys must come from the same mode.")
 
     def warm_up(self) -> None:
-        """`import stripe` is ~200 ms, and stripe loads each service and resource class on first use,
-        some in single steps that hold the GIL for tens of ms: all of that here, not mid-test."""
-        import stripe
-
-        _http_client_class()
-        client = stripe.StripeClient("sk_test_warm_up")
-        api = getattr(client, "v1", client)
-        for service in ("accounts", "balance", "customers", "webhook_endpoints"):  # what the tests call
-            getattr(api, service)  # loads the service's module
-        for resource in ("Account", "Balance", "Customer", "WebhookEndpoint", "ListObject"):
-            getattr(stripe, resource)  # loads the resource's module (and stripe's API resource base)
+        _load_stripe()
 
     # -- format check ----------------------------------------------------------------------------
 
@@ -267,7 +257,33 @@ def _error_field(reply: Reply, name: str) -> str:
     return str(error.get(name) or "") if isinstance(error, dict) else ""
 
 
-@functools.cache
+_load_lock = threading.Lock()
+_client_class: type | None = None
+
+
+def _load_stripe() -> type:
+    """Import stripe and every part the checks use, once; returns the HTTP client class.
+
+    `import stripe` is ~200 ms, and stripe loads each service and resource class on first use,
+    some in single steps that hold the GIL for tens of ms: better in `warm_up` than mid-test. And
+    stripe's modules import one another in circles, so two threads loading them at once could each
+    meet the other's half-made module: one thread loads, any other waits on the lock.
+    """
+    global _client_class
+    with _load_lock:
+        if _client_class is None:
+            import stripe
+
+            client = stripe.StripeClient("sk_test_warm_up")
+            api = getattr(client, "v1", client)
+            for service in ("accounts", "balance", "customers", "webhook_endpoints"):  # what the checks call
+                getattr(api, service)  # loads the service's module
+            for resource in ("Account", "Balance", "Customer", "WebhookEndpoint", "ListObject"):
+                getattr(stripe, resource)  # loads the resource's module (and stripe's API resource base)
+            _client_class = _http_client_class()
+        return _client_class
+
+
 def _http_client_class() -> type:
     import stripe
 
@@ -305,13 +321,14 @@ class _Session:
     """One StripeClient bound to an attempt; `call` turns every stripe outcome into data or a Failure."""
 
     def __init__(self, integration: Stripe, attempt: Attempt, key: str) -> None:
+        client_class = _load_stripe()  # first: waits while another thread is still loading stripe
         import stripe
 
         stripe.enable_telemetry = False
         self.stripe = stripe
         self.integration = integration
         self.attempt = attempt
-        self.http = _http_client_class()(attempt)
+        self.http = client_class(attempt)
         self.client = stripe.StripeClient(key, base_addresses={"api": integration.base_url()},
                                           http_client=self.http, max_network_retries=0)
         # The services: `client.v1.*` since stripe 12, `client.*` before (pyproject allows >=11).
