@@ -315,3 +315,31 @@ def test_closing_with_typed_values_asks_before_discarding(qtbot, questions) -> N
     qtbot.keyClicks(edit(wizard, "license.license_key"), "abc")
     wizard.close()
     assert questions and "discard" in questions[0].lower()
+
+
+def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbot, services) -> None:
+    """Pages never shown are built from the saved setup when Finish collects them: nothing is lost."""
+    first = make_wizard(qtbot)
+    walk_to_summary(qtbot, first, services)
+    with qtbot.waitSignal(first.saved, timeout=5000):
+        first.accept()
+    settings_store = SettingsStore()
+    storage = Storage(settings_store, open_store().store)
+    before = settings_store.load().settings
+    site = before.last_site
+    secrets_before = storage.read_secrets(site, secret_names())
+    fix = SetupWizard(storage, before, site, secrets_before, test_timeout=5, start=PageId.PAYMENTS)
+    qtbot.addWidget(fix)
+    fix.show()
+    assert fix.currentId() == PageId.PAYMENTS and not fix.license.built and not fix.crm_credentials.built
+    go_next(qtbot, fix)  # the saved Stripe pass still counts
+    assert fix.currentPage().objectName() == "page_summary"
+    with qtbot.waitSignal(fix.saved, timeout=5000):
+        fix.accept()
+    after = settings_store.load().settings.sites[site]
+    saved = before.sites[site]
+    assert (after.crm, after.stripe, after.values, after.site_url) == (saved.crm, saved.stripe, saved.values,
+                                                                       saved.site_url)
+    assert {name: result.status for name, result in after.results.items()} == {"license": "ok", "drip": "ok",
+                                                                               "stripe": "ok"}
+    assert storage.read_secrets(site, secret_names()) == secrets_before
