@@ -10,10 +10,13 @@ import json
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .integrations import Attempt, CheckResult, registry
+from .integrations import DEFAULT_TIMEOUT, registry
 from .secrets import SecretStoreError
+
+if TYPE_CHECKING:
+    from .integrations import CheckResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              '{"<service id>": {"<field>": "<value>", ...}, ...}')
     parser.add_argument("--site", metavar="NAME",
                         help="without --credentials: test this saved site instead of the last used one")
-    parser.add_argument("--timeout", type=float, default=15.0, metavar="S",
-                        help="seconds to wait for each service (default 15)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds to wait for each service (default {DEFAULT_TIMEOUT:g})")
 
 
 def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
@@ -131,6 +134,8 @@ def _as_text(service_id: str, name: str, value: Any) -> str:
 
 def run_tests(jobs: list[tuple[str, Mapping[str, str]]], *, timeout: float) -> list[CheckResult]:
     """Run every test at once; results come back in the order asked. Ctrl-C cancels them all."""
+    from .integrations import Attempt
+
     attempts = [Attempt(timeout) for _ in jobs]
     with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="check") as pool:
         futures = [pool.submit(registry.get(service_id).test, values, attempt=attempt)

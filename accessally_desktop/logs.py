@@ -23,7 +23,6 @@ from urllib.parse import quote, quote_plus
 import platformdirs
 
 from . import APP_NAME
-from .integrations.transport import _SENSITIVE_PARAMS
 
 LOG_FILE = "app.log"
 MAX_BYTES = 1024 * 1024
@@ -32,7 +31,9 @@ MASK = "••••"
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; a real credential is far longer
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
-_SENSITIVE = _SENSITIVE_PARAMS.pattern  # api_key|api_secret|…|license, shared with transport.redact_url
+# Parameter names whose value is a credential; transport.redact_url masks them in URLs too.
+SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|password|pwd|signature|license)", re.I)
+_SENSITIVE = SENSITIVE_PARAMS.pattern
 _NAME_CHARS = r"[\w.\-\[\]]"
 
 # Header names whose value is a credential, and "name: value" words that mean the same in prose.

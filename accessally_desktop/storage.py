@@ -12,11 +12,15 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .integrations import CheckResult, registry
+from .integrations import registry
 from .logs import register_secret
 from .secrets import SecretStore, SecretStoreError
 from .settings import SavedResult, Settings, SettingsStore, SiteProfile
+
+if TYPE_CHECKING:
+    from .integrations import CheckResult
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from .status import Failure, Status
-from .transport import DEFAULT_TIMEOUT, Attempt, is_loopback_host
+from .status import DEFAULT_TIMEOUT, Failure, Status
+from .transport import Attempt, is_loopback_host
 
 log = logging.getLogger(__name__)
 

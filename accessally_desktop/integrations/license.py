@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from .base import Account, CheckResult, Field, Integration, Problem
 from .registry import display_name
-from .status import Failure, Status
-from .transport import DEFAULT_TIMEOUT, Attempt, is_loopback_host
+from .status import DEFAULT_TIMEOUT, Failure, Status
+from .transport import Attempt, is_loopback_host
 
 # ASSUMPTION (providers.md §8.2, UNCONFIRMED): the store that issues AccessAlly keys and runs EDD SL.
 DEFAULT_STORE_URL = "https://accessally.com"

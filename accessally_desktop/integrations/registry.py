@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import TYPE_CHECKING
 
-from .base import Integration
+if TYPE_CHECKING:
+    from .base import Integration
 
 # id -> (module under accessally_desktop.integrations, display name), in the order the wizard shows
 # them. The names live here so that a list of services (the dashboard) loads none of them.

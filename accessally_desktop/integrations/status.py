@@ -1,8 +1,11 @@
-"""The outcome vocabulary, and the exception a probe raises for anything that is not a pass."""
+"""The outcome vocabulary, the exception a probe raises for anything that is not a pass, and how
+long a check may take by default."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+DEFAULT_TIMEOUT = 15.0  # seconds for one check, every request included
 
 
 class Status(StrEnum):

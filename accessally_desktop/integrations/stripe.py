@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
 from .registry import display_name
-from .status import Failure, Status
-from .transport import DEFAULT_TIMEOUT, Attempt, Reply, redact_url
+from .status import DEFAULT_TIMEOUT, Failure, Status
+from .transport import Attempt, Reply, redact_url
 
 WHERE = "In Stripe: Developers > API keys (switch Test mode on or off to match the keys you want)."
 

@@ -12,7 +12,6 @@ import ipaddress
 import json
 import logging
 import math
-import re
 import socket
 import threading
 import time
@@ -26,15 +25,14 @@ if TYPE_CHECKING:
     import httpx
 
 from .. import APP_NAME, __version__
-from .status import Failure, Status
+from ..logs import SENSITIVE_PARAMS
+from .status import DEFAULT_TIMEOUT, Failure, Status
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 15.0
 MAX_BODY_BYTES = 2 * 1024 * 1024  # every verify call answers in a few KB
 USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
 
-_SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|password|pwd|signature|license)", re.I)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -54,7 +52,7 @@ def redact_url(url: str) -> str:
     except ValueError:  # "http://[", a port over 65535: a server's Location header can say anything
         return "(an address that is not valid)"
     # Joined by hand: urlencode(safe="•") would still percent-encode the non-ASCII mask.
-    query = "&".join(f"{quote_plus(k)}={'••••' if _SENSITIVE_PARAMS.search(k) else quote_plus(v)}"
+    query = "&".join(f"{quote_plus(k)}={'••••' if SENSITIVE_PARAMS.search(k) else quote_plus(v)}"
                      for k, v in parse_qsl(parts.query, keep_blank_values=True))
     netloc = parts.hostname or ""
     if port:

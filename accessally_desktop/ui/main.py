@@ -17,12 +17,13 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .. import APP_NAME, __version__
-from ..integrations import DEFAULT_TIMEOUT, CheckResult, Status, registry
+from .. import APP_NAME, __version__, integrations
+from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..logs import setup_logging
 from ..secrets import (
     NO_KEYRING_HELP,
@@ -37,6 +38,9 @@ from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_n
 from .pages import PageId, page_for
 from .widgets import app_icon
 from .workers import LiveTest, pool, submit
+
+if TYPE_CHECKING:
+    from ..integrations import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +271,7 @@ class AppController(QObject):
 
     def _tests_failed(self, services: list[str], exc: Exception) -> None:
         for service_id in services:
-            self._record(self.site, CheckResult(service_id, Status.BAD_RESPONSE,
+            self._record(self.site, integrations.CheckResult(service_id, Status.BAD_RESPONSE,
                                                 self.tr("Your saved secrets could not be read: %s") % exc))
 
     def _tested(self, site: str, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:

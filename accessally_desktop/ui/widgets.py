@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -30,14 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..integrations import (
-    CheckResult,
-    Field,
-    FormatReport,
-    Integration,
-    Problem,
-    Status,
-)
+from .. import integrations
+from ..integrations import Status
+
+if TYPE_CHECKING:
+    from ..integrations import CheckResult, Field, FormatReport, Integration
 
 # Plain words for each status; the badge always shows an icon *and* these words.
 STATUS_WORDS = {
@@ -373,7 +371,7 @@ class CredentialsForm(QWidget):
         for name, note in self.notes.items():
             problems = [p for p in report.for_field(name) if p.severity != "note"]
             if name not in self._touched and not report.values.get(name):
-                problems = [Problem(name, "warning", self.needed[name])] if name in self.needed else []
+                problems = [integrations.Problem(name, "warning", self.needed[name])] if name in self.needed else []
             note.setText("\n".join(("✖ " if p.severity == "error" else "⚠ ") + p.message for p in problems))
             note.setVisible(bool(problems))
             note.setStyleSheet("color: palette(link);" if problems and problems[0].severity == "warning" else

@@ -11,6 +11,7 @@ import copy
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Property, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,9 +32,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from .. import APP_NAME
-from ..integrations import DEFAULT_TIMEOUT, CheckResult, Status, registry
-from ..integrations.base import Account
+from .. import APP_NAME, integrations
+from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..settings import SavedResult, Settings, SiteProfile
 from ..storage import (
     STRIPE_MODES,
@@ -46,6 +46,9 @@ from ..storage import (
 from .pages import PageId, page_for
 from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text, scrolling
 from .workers import LiveTest, submit
+
+if TYPE_CHECKING:
+    from ..integrations import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +170,8 @@ class ServiceBox(QWidget):
         report = self.integration.check_format(self.values())
         self.form.show_problems(all_fields=True)
         if not report.ok:
-            self.panel.show_result(CheckResult(self.service_id, Status.INVALID_FORMAT, report.errors[0].message))
+            self.panel.show_result(integrations.CheckResult(self.service_id, Status.INVALID_FORMAT,
+                                                            report.errors[0].message))
             return
         self.cancel_test()
         self.panel.set_running(True)
@@ -182,7 +186,8 @@ class ServiceBox(QWidget):
             running, self._running = self._running, None
             running.cancel()
             self.panel.set_running(False)
-            self.panel.show_result(CheckResult(self.service_id, Status.CANCELLED, "The test was cancelled."))
+            self.panel.show_result(integrations.CheckResult(self.service_id, Status.CANCELLED,
+                                                            "The test was cancelled."))
 
     @property
     def running(self) -> bool:
@@ -990,10 +995,11 @@ def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
         status = Status(saved.status)
     except ValueError:
         status = Status.BAD_RESPONSE
-    account = Account(name=saved.account_name, id=saved.account_id, mode=saved.mode, extra=dict(saved.extra))
+    account = integrations.Account(name=saved.account_name, id=saved.account_id, mode=saved.mode,
+                                   extra=dict(saved.extra))
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(saved.tested_at)) if saved.tested_at else ""
     message = saved.message + (f" (tested {when})" if when and "(tested" not in saved.message else "")
-    return CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms)
+    return integrations.CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms)
 
 
 def _saved_from_result(result: CheckResult, previous: SavedResult | None, now: float) -> SavedResult:

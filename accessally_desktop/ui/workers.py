@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
-from ..integrations import Attempt, CheckResult, Status, registry
+from .. import integrations
+from ..integrations import Status, registry
+
+if TYPE_CHECKING:
+    from ..integrations import Attempt, CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +94,12 @@ class LiveTest(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service_id = service_id
-        self.attempt = Attempt(timeout)
+        self.attempt = integrations.Attempt(timeout)
         submit(lambda: call(self.attempt), self.finished.emit, self._crashed, context=self)
 
     def cancel(self) -> None:
         self.attempt.cancel()
 
     def _crashed(self, exc: Exception) -> None:  # integrations never raise; this is the last safety net
-        self.finished.emit(CheckResult(self.service_id, Status.BAD_RESPONSE,
+        self.finished.emit(integrations.CheckResult(self.service_id, Status.BAD_RESPONSE,
                                        "The test stopped unexpectedly. Please try again.", repr(exc)))
