@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
+from test_main_window import start_app
 
 from accessally_desktop import transfer
 from accessally_desktop.secrets import open_store
@@ -60,12 +61,11 @@ def save_site(profile: SiteProfile, secrets: dict[str, str]) -> None:
     Storage(store, open_store().store).commit(settings, profile.name, secrets)
 
 
-def start_app(qtbot) -> AppController:
-    controller = AppController(test_timeout=5)
-    qtbot.addWidget(controller.window)
-    controller.start()
-    qtbot.waitUntil(lambda: controller.store_future.done(), timeout=5000)
-    return controller
+def import_dialog(qtbot, controller: AppController) -> ui_transfer.ImportDialog:
+    """File > Import Site Settings…, up to the dialog that asks where the settings go."""
+    controller.window.import_action.trigger()
+    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
+    return shown(controller.window, ui_transfer.ImportDialog)
 
 
 def shown(window, cls):
@@ -217,9 +217,7 @@ def test_an_imported_name_that_is_taken_gets_a_free_one(qtbot, script, tmp_path)
     save_site(main_site(), SECRETS)
     script.open_path = str(write_export(tmp_path / "site.json", main_site()))
     controller = start_app(qtbot)
-    controller.window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    dialog = shown(controller.window, ui_transfer.ImportDialog)
+    dialog = import_dialog(qtbot, controller)
     assert dialog.new_name.text() == "Main site (imported)"
     dialog.new_name.setText("Main site")
     dialog.import_button.click()
@@ -237,9 +235,7 @@ def test_replacing_an_existing_site_asks_and_declining_changes_nothing(qtbot, sc
                             values={"drip": {"account_id": "9876543"}})
     script.open_path = str(write_export(tmp_path / "drip.json", drip_site))
     controller = start_app(qtbot)
-    controller.window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    dialog = shown(controller.window, ui_transfer.ImportDialog)
+    dialog = import_dialog(qtbot, controller)
     dialog.replace.setChecked(True)
     assert dialog.existing.currentText() == "Main site"
     script.confirm = False
@@ -294,9 +290,7 @@ def test_nothing_missing_says_so(qtbot, script, tmp_path) -> None:
     save_site(main_site(), SECRETS)
     script.open_path = str(write_export(tmp_path / "site.json", main_site()))
     controller = start_app(qtbot)
-    controller.window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    dialog = shown(controller.window, ui_transfer.ImportDialog)
+    dialog = import_dialog(qtbot, controller)
     dialog.replace.setChecked(True)
     dialog.import_button.click()
     qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.MissingSecretsDialog) is not None, timeout=5000)

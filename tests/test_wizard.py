@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import keyring
@@ -237,7 +238,8 @@ def test_cancel_mid_test_returns_to_idle_at_once(qtbot, services) -> None:
     assert not next_enabled(wizard)
 
 
-def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> None:
+def saved_then_reopened(qtbot, services, start: PageId = PageId.WELCOME) -> SetupWizard:
+    """Walk the wizard to Finish, then open it again as the app does: prefilled from settings and keyring."""
     first = make_wizard(qtbot)
     walk_to_summary(qtbot, first, services)
     with qtbot.waitSignal(first.saved, timeout=5000):
@@ -246,9 +248,14 @@ def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> Non
     storage = Storage(settings_store, open_store().store)
     settings = settings_store.load().settings
     secrets = storage.read_secrets(settings.last_site, secret_names())
-    again = SetupWizard(storage, settings, settings.last_site, secrets, test_timeout=5)
+    again = SetupWizard(storage, settings, settings.last_site, secrets, test_timeout=5, start=start)
     qtbot.addWidget(again)
     again.show()
+    return again
+
+
+def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> None:
+    again = saved_then_reopened(qtbot, services)
     go_next(qtbot, again)
     assert again.currentId() == PageId.LICENSE and next_enabled(again), "a saved pass counts until a value changes"
     go_next(qtbot, again)
@@ -319,18 +326,10 @@ def test_closing_with_typed_values_asks_before_discarding(qtbot, questions) -> N
 
 def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbot, services) -> None:
     """Pages never shown are built from the saved setup when Finish collects them: nothing is lost."""
-    first = make_wizard(qtbot)
-    walk_to_summary(qtbot, first, services)
-    with qtbot.waitSignal(first.saved, timeout=5000):
-        first.accept()
-    settings_store = SettingsStore()
-    storage = Storage(settings_store, open_store().store)
-    before = settings_store.load().settings
-    site = before.last_site
-    secrets_before = storage.read_secrets(site, secret_names())
-    fix = SetupWizard(storage, before, site, secrets_before, test_timeout=5, start=PageId.PAYMENTS)
-    qtbot.addWidget(fix)
-    fix.show()
+    fix = saved_then_reopened(qtbot, services, start=PageId.PAYMENTS)
+    settings_store, storage = SettingsStore(), fix.storage
+    before, site = copy.deepcopy(fix.settings), fix.site
+    secrets_before = dict(fix.initial_secrets)
     assert fix.currentId() == PageId.PAYMENTS and not fix.license.built and not fix.crm_credentials.built
     go_next(qtbot, fix)  # the saved Stripe pass still counts
     assert fix.currentPage().objectName() == "page_summary"

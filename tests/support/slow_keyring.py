@@ -7,22 +7,10 @@ from __future__ import annotations
 
 import time
 
-from keyring.backend import KeyringBackend
+from accessally_desktop.sandbox.keyring import MemoryKeyring
 
 
-class SlowKeyring(KeyringBackend):
-    priority = 1
-
+class SlowKeyring(MemoryKeyring):
     def __init__(self) -> None:
         time.sleep(1.0)
         super().__init__()
-        self._values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self._values.pop((service, username), None)
