@@ -137,6 +137,17 @@ def save_configured_site(credentials: dict[str, dict[str, str]], services: tuple
     Storage(store, open_store().store).commit(settings, profile.name, secrets)
 
 
+def settle_pool(linger: float = 0.05, wait_ms: int = 30000) -> None:
+    """Let every pool worker finish, then deliver their queued answers for `linger` seconds."""
+    from PySide6.QtCore import QCoreApplication, QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(wait_ms)
+    end = time.monotonic() + linger
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+
 def start_configured_app(test_timeout: float, services: tuple[str, ...]):
     """Start the app on the saved configured site, wait for its keyring, check its dashboard rows."""
     from PySide6.QtCore import QCoreApplication

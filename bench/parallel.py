@@ -38,6 +38,7 @@ from harness import (  # noqa: E402 - bench/ is on sys.path
     isolate,
     quiet_offscreen_warnings,
     save_configured_site,
+    settle_pool,
     start_configured_app,
 )
 
@@ -73,11 +74,7 @@ class DashboardWay:
     """The main window of a configured site: Test all, or one row's Test button."""
 
     def __init__(self, credentials: dict[str, dict[str, str]]) -> None:
-        from PySide6.QtCore import QThreadPool
-
-
         save_configured_site(credentials, SITE_SERVICES)
-        self.pool = QThreadPool.globalInstance()
         self.controller = start_configured_app(15, SITE_SERVICES)
 
     def __call__(self, credentials: dict[str, dict[str, str]], services: list[str]) -> Outcome:
@@ -113,13 +110,7 @@ class DashboardWay:
 
     def settle(self) -> None:
         """Wait out follow-up calls (Stripe's webhook check) so the next run starts clean."""
-        from PySide6.QtCore import QCoreApplication
-
-        self.pool.waitForDone(30000)
-        end = time.monotonic() + 0.05
-        while time.monotonic() < end:
-            QCoreApplication.processEvents()
-            time.sleep(0.005)
+        settle_pool(0.05)
 
     def close(self) -> None:
         self.controller.cancel_tests()

@@ -45,6 +45,7 @@ from harness import (  # noqa: E402 - bench/ is on sys.path
     isolate,
     quiet_offscreen_warnings,
     save_configured_site,
+    settle_pool,
     start_configured_app,
 )
 
@@ -234,13 +235,7 @@ class Cases:
 
     def settle(self) -> None:
         """Between runs: every worker finished and its answer delivered."""
-        from PySide6.QtCore import QCoreApplication
-
-        self.pool.waitForDone(30000)
-        end = time.monotonic() + 0.1
-        while time.monotonic() < end:
-            QCoreApplication.processEvents()
-            time.sleep(0.005)
+        settle_pool(0.1)
 
     def wizard_case(self, name: str):
         wizard = self.license_wizard if name == "license" else self.stripe_wizard

@@ -37,7 +37,13 @@ TOLERANCE = 0.10
 SERVICES = ("ontraport", "stripe")
 
 
-from harness import StandIns, install_memory_keyring, isolate, quiet_offscreen_warnings  # noqa: E402 - bench/ is on sys.path
+from harness import (  # noqa: E402 - bench/ is on sys.path
+    StandIns,
+    install_memory_keyring,
+    isolate,
+    quiet_offscreen_warnings,
+    settle_pool,
+)
 
 # -- what a run leaves behind ----------------------------------------------------------------------------
 
@@ -170,14 +176,13 @@ def cancels(credentials, address, runs: int):
 # -- 3. the wizard's Cancel button -----------------------------------------------------------------------------
 
 def wizard_cancels(credentials, runs: int):
-    from PySide6.QtCore import QCoreApplication, QThreadPool
+    from PySide6.QtCore import QCoreApplication
 
     from accessally_desktop.secrets import open_store
     from accessally_desktop.settings import SettingsStore
     from accessally_desktop.storage import Storage
     from accessally_desktop.ui.wizard import PageId, SetupWizard
 
-    pool = QThreadPool.globalInstance()
     store = SettingsStore()
     storage = Storage(store, open_store().store)
 
@@ -185,11 +190,7 @@ def wizard_cancels(credentials, runs: int):
         QCoreApplication.processEvents()
 
     def settle() -> None:
-        pool.waitForDone(5000)
-        end = time.monotonic() + 0.05
-        while time.monotonic() < end:
-            pump()
-            time.sleep(0.005)
+        settle_pool(0.05, wait_ms=5000)
 
     wizards = {}
     for sid, page in (("license", PageId.LICENSE), ("stripe", PageId.PAYMENTS)):

@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 NO_KEYRING_NOTE = "⚠ No system keyring: secrets are kept in memory for this session only."
 
 
-
 class AppController(QObject):
     """Signals: site_changed() when the current site or its saved data changed; notice(text, name)."""
 
@@ -101,8 +100,8 @@ class AppController(QObject):
 
     def _store_opened(self, opened: OpenedStore) -> None:
         self.store_future.set_result(opened)
-        if "stripe" in self.profile.services():  # before the first Stripe test, not during it
-            submit(registry.get("stripe").warm_up, lambda _: None, context=self)
+        services = self.profile.services()  # whatever a first test would load, loaded before it
+        submit(lambda: [registry.get(s).warm_up() for s in services], lambda _: None, context=self)
         self.window.show_storage(opened)
         if opened.problem:
             self.notice.emit(opened.problem, "keyring_notice")
@@ -272,7 +271,7 @@ class AppController(QObject):
     def _tests_failed(self, services: list[str], exc: Exception) -> None:
         for service_id in services:
             self._record(self.site, integrations.CheckResult(service_id, Status.BAD_RESPONSE,
-                                                self.tr("Your saved secrets could not be read: %s") % exc))
+                                                             self.tr("Your saved secrets could not be read: %s") % exc))
 
     def _tested(self, site: str, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:
         test.deleteLater()
@@ -361,25 +360,25 @@ def run_gui(args: argparse.Namespace) -> int:
     setup_logging()
     log.info("%s %s starting", APP_NAME, __version__)
     _install_excepthook()
-    if getattr(args, "exit_when_ready", False):
-        QTimer.singleShot(0, lambda: _exit_when_ready(app))
     if getattr(args, "sandbox", False):
-        return _run_sandbox(app)
+        return _run_sandbox(app, args)
     lock = instance_lock()
     if lock is None:
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
     try:
-        return _run(app, AppController())
+        return _run(app, AppController(), args)
     finally:
         lock.unlock()
 
 
-def _run(app: QApplication, controller: AppController) -> int:
+def _run(app: QApplication, controller: AppController, args: argparse.Namespace) -> int:
     """Start the controller once the event loop runs; when it ends, stop the live tests and give
     workers (a keyring call) a moment to finish, so none answers into an application that is gone."""
     QTimer.singleShot(0, controller.start)
+    if getattr(args, "exit_when_ready", False):
+        QTimer.singleShot(0, lambda: _exit_when_ready(app, controller))
     try:
         return app.exec()
     finally:
@@ -387,17 +386,16 @@ def _run(app: QApplication, controller: AppController) -> int:
         pool().waitForDone(3000)
 
 
-def _exit_when_ready(app: QApplication) -> None:
+def _exit_when_ready(app: QApplication, controller: AppController) -> None:
     """--exit-when-ready (a build's smoke test): exit 0 once the main window is shown and the keyring opened."""
-    ready = [w.controller for w in app.topLevelWidgets() if w.isVisible() and hasattr(w, "controller")]
-    if ready and ready[0].store_future.done():
-        log.info("ready; secrets go to %s; exiting as asked", ready[0].store_future.result().store.description)
+    if controller.window.isVisible() and controller.store_future.done():
+        log.info("ready; secrets go to %s; exiting as asked", controller.store_future.result().store.description)
         app.exit(0)
     else:
-        QTimer.singleShot(20, lambda: _exit_when_ready(app))
+        QTimer.singleShot(20, lambda: _exit_when_ready(app, controller))
 
 
-def _run_sandbox(app: QApplication) -> int:
+def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
     """Every service played by a local stand-in; settings in their own folder, secrets in memory only."""
     from ..sandbox import Sandbox
 
@@ -405,7 +403,7 @@ def _run_sandbox(app: QApplication) -> int:
     os.environ.update(sandbox.env)
     try:
         return _run(app, AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
-                                       sandbox=sandbox.demo_credentials()))
+                                       sandbox=sandbox.demo_credentials()), args)
     finally:
         sandbox.stop()
 

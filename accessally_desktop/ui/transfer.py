@@ -39,7 +39,7 @@ from .. import transfer
 from ..integrations import Status, registry
 from ..settings import SiteProfile, site_name_problem
 from ..storage import secret_names
-from .widgets import StatusBadge
+from .widgets import StatusBadge, error_color
 from .workers import submit
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def describe(profile: SiteProfile) -> list[tuple[str, str]]:
     if profile.crm == "none":
         crm = "AccessAlly Managed (no CRM)"
     else:
-        crm = registry.get(profile.crm).name if profile.crm in registry.CRM_IDS else "not chosen yet"
+        crm = registry.display_name(profile.crm) if profile.crm in registry.CRM_IDS else "not chosen yet"
     payments = []
     if profile.stripe:
         payments.append(f"Stripe ({profile.stripe_mode} mode)")
@@ -237,7 +237,7 @@ class ImportDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName("import_problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setStyleSheet(f"color: {error_color(self.problem)};")
         self.problem.setVisible(False)
         self.as_new.setChecked(True)
         self.as_new.toggled.connect(self._choice_changed)

@@ -130,6 +130,7 @@ class ServiceBox(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
         layout.addWidget(self.panel)
+        submit(self.integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
         self.form.edited.connect(self._edited)
         self.panel.start_requested.connect(self.start_test)
         self.panel.cancel_requested.connect(self.cancel_test)
@@ -559,7 +560,6 @@ class StripeBox(ServiceBox):
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "stripe")
-        submit(self.integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
         self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in STRIPE_MODES}
         self.mode = ChoiceGroup([("test", self.tr("Test mode")), ("live", self.tr("Live mode"))],
                                 self.tr("Stripe mode"), horizontal=True)

@@ -102,4 +102,4 @@ class LiveTest(QObject):
 
     def _crashed(self, exc: Exception) -> None:  # integrations never raise; this is the last safety net
         self.finished.emit(integrations.CheckResult(self.service_id, Status.BAD_RESPONSE,
-                                       "The test stopped unexpectedly. Please try again.", repr(exc)))
+                                                    "The test stopped unexpectedly. Please try again.", repr(exc)))
