@@ -76,8 +76,8 @@ app.exec()
 APP = r"""
 from accessally_desktop.app import build_parser, main
 build_parser().parse_args([])
+from accessally_desktop.ui import main as ui  # as main() does: the ui loads before anything of Qt
 """ + REPORT + r"""
-from accessally_desktop.ui import main as ui
 
 started = ui.AppController.start
 
