@@ -160,6 +160,20 @@ class Smoke:
             raise Failed(f"no .dist-info for {', '.join(missing)}")
         return f"{len(wanted)} distributions"
 
+    def icons(self) -> str:
+        """The SVG icons (status badges, window) and Qt's SVG icon engine, which draws them; without either
+        the badges would show their words with no icon, and nothing would say why."""
+        from accessally_desktop.ui.widgets import ICONS
+
+        folder = self.gui.parent.parent if IS_MAC else self.gui.parent
+        wanted = sorted(path.name for path in ICONS.glob("*.svg"))
+        bundled = {path.name for path in folder.rglob("*.svg")}
+        missing = [name for name in wanted if name not in bundled]
+        engines = [path.name for path in folder.rglob("*qsvgicon*")]
+        if missing or not engines:
+            raise Failed(f"missing: {', '.join(missing + ([] if engines else ['the qsvgicon plugin']))}")
+        return f"{len(wanted)} icons, {engines[0]}"
+
     def gui_start(self, *args: str, expect: str, wrapper: list[str] | None = None,
                   env_extra: dict[str, str] | None = None) -> str:
         """Start the window, require a clean exit 0 and a log line saying where secrets go."""
@@ -300,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         system_keyring = "memory" if IS_LINUX else "system keyring"
         smoke.check("--version", smoke.version)
         smoke.check("metadata for the About dialog is bundled", smoke.metadata)
+        smoke.check("icons and Qt's SVG icon engine are bundled", smoke.icons)
         smoke.check("window opens and quits (offscreen)", lambda: smoke.gui_start(expect=system_keyring))
         smoke.check("window with a Secret Service keyring (private D-Bus)", smoke.gui_with_secret_service)
         smoke.check("--sandbox window opens and quits", lambda: smoke.gui_start("--sandbox", expect="memory"))

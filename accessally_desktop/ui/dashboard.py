@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..integrations import registry
 from ..settings import SavedResult, SiteProfile
-from .widgets import STATUS_WORDS, StatusBadge, scrolling
+from .widgets import STATUS_WORDS, StatusBadge, scrolling, set_by_key
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {
@@ -103,8 +103,9 @@ class ServiceRow(QFrame):
         self.next_step = QLabel()
         self.next_step.setObjectName(f"next_{service_id}")
         self.next_step.setWordWrap(True)
+        set_by_key(self.when, "alignment", "AlignRight|AlignVCenter")
         for label in (self.account, self.mode, self.when, self.extra, self.next_step):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            set_by_key(label, "textInteractionFlags", "TextSelectableByMouse")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
@@ -123,14 +124,18 @@ class ServiceRow(QFrame):
         grid = QGridLayout(self)
         grid.addWidget(self.name, 0, 0)
         grid.addWidget(self.badge, 0, 1, 1, 2)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # at the top right of their cell, however tall the row grows
+        buttons.addStretch(1)
         buttons.addWidget(self.busy)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.fix_button)
-        grid.addLayout(buttons, 0, 3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        corner = QVBoxLayout()
+        corner.addLayout(buttons)
+        corner.addStretch(1)
+        grid.addLayout(corner, 0, 3)
         grid.addWidget(self.account, 1, 1)
         grid.addWidget(self.mode, 1, 2)
-        grid.addWidget(self.when, 1, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.when, 1, 3)
         grid.addWidget(self.extra, 2, 1, 1, 3)
         grid.addWidget(self.next_step, 3, 1, 1, 3)
         grid.setColumnStretch(1, 2)

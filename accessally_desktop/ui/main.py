@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from .. import APP_NAME, __version__, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
@@ -338,6 +338,8 @@ def _install_excepthook() -> None:
         log.error("unexpected error", exc_info=(kind, value, tb))
         if QApplication.instance() is None or threading.current_thread() is not threading.main_thread():
             return  # a dialog needs the GUI thread and a live app: the log has it
+        from PySide6.QtWidgets import QMessageBox  # loaded when needed, as every dialog
+
         details = "".join(traceback.format_exception(kind, value, tb))[-4000:]
         box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
                           "Something went wrong inside the app. Your saved setup is safe. "
@@ -364,6 +366,8 @@ def run_gui(args: argparse.Namespace) -> int:
         return _run_sandbox(app, args)
     lock = instance_lock()
     if lock is None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME, __version__
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
-from .widgets import StatusBadge
+from .widgets import StatusBadge, set_by_key
 
 if TYPE_CHECKING:
     from .main import AppController
@@ -46,7 +44,7 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Sections"))
         self.navigation.addItems([self.tr(page) for page in PAGES])
-        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        set_by_key(self.navigation, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         self.navigation.setMinimumWidth(self.navigation.sizeHintForColumn(0) + 2 * self.navigation.frameWidth() + 12)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.dashboard)
@@ -115,14 +113,16 @@ class MainWindow(QMainWindow):
         controller = self.controller
         self.run_wizard_action = QAction(self.tr("Run &Setup Wizard…"), self)
         self.run_wizard_action.setObjectName("run_wizard")
-        self.run_wizard_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        # setShortcuts, not setShortcut: PySide's overload check for setShortcut builds the `Qt` namespace
+        # (see widgets.set_by_key)
+        self.run_wizard_action.setShortcuts([QKeySequence("Ctrl+Shift+W")])
         self.run_wizard_action.triggered.connect(lambda: controller.open_wizard())
         self.test_all_action = QAction(self.tr("&Test all connections"), self)
         self.test_all_action.setObjectName("test_all_action")
-        self.test_all_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.test_all_action.setShortcuts([QKeySequence("Ctrl+T")])
         self.test_all_action.triggered.connect(lambda: controller.test(list(self.dashboard.rows)))
         quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.add_site_action = QAction(self.tr("&Add site…"), self)
         self.add_site_action.triggered.connect(self.ask_add_site)
@@ -139,13 +139,13 @@ class MainWindow(QMainWindow):
         self.copy_diagnostics_action.triggered.connect(self.copy_diagnostics)
         self.export_action = QAction(self.tr("&Export Site Settings…"), self)
         self.export_action.setObjectName("export_site")
-        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.export_action.setShortcuts([QKeySequence("Ctrl+Shift+E")])
         self.export_action.setToolTip(self.tr("Save this site's settings to a file for another computer "
                                               "(never a password or API key)"))
         self.export_action.triggered.connect(self.export_site)
         self.import_action = QAction(self.tr("&Import Site Settings…"), self)
         self.import_action.setObjectName("import_site")
-        self.import_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.import_action.setShortcuts([QKeySequence("Ctrl+Shift+I")])
         self.import_action.triggered.connect(self.import_site)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
 
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("main_toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        set_by_key(toolbar, "toolButtonStyle", "ToolButtonTextOnly")
         toolbar.addAction(self.run_wizard_action)
         toolbar.addAction(self.test_all_action)
         toolbar.addSeparator()
@@ -268,6 +268,8 @@ class MainWindow(QMainWindow):
         self.controller.switch_site(name)
 
     def ask_add_site(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QMessageBox  # dialogs load when first asked for
+
         name, ok = QInputDialog.getText(self, self.tr("Add site"), self.tr("Name of the new site:"))
         if ok:
             problem = self.controller.add_site(name)
@@ -275,12 +277,16 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, self.tr("Add site"), problem)
 
     def ask_rename_site(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         old = self.controller.site
         name, ok = QInputDialog.getText(self, self.tr("Rename site"), self.tr("New name for %s:") % old, text=old)
         if ok and name.strip() != old:
             self.controller.rename_site(old, name, self._site_change_done)
 
     def ask_remove_site(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         name = self.controller.site
         answer = QMessageBox.question(
             self, self.tr("Remove site"),
@@ -291,6 +297,8 @@ class MainWindow(QMainWindow):
             self.controller.remove_site(name, self._site_change_done)
 
     def _site_change_done(self, problem: str | None) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if problem:
             QMessageBox.warning(self, APP_NAME, problem)
 
@@ -315,6 +323,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard (no secrets included)."), 8000)
 
     def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from ..diagnostics import bundled_libraries
 
         rows = "".join(f"<tr><td>{name}</td><td>{version}</td><td>{licence}</td></tr>"

@@ -1,41 +1,27 @@
-"""Small reusable widgets: a secret field with show/hide, a status badge, a live-test panel."""
+"""What the main window and the dialogs share: the status badge and its icons, a scrolling area,
+plain words for each status, a readable red.
+
+The main window builds these at start-up, so nothing here touches PySide's `Qt` namespace (see
+`set_by_key`). The wizard's and the CRM panel's inputs live in `forms`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QIcon,
-    QIconEngine,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPixmap,
-)
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from .. import integrations
 from ..integrations import Status
 
 if TYPE_CHECKING:
-    from ..integrations import CheckResult, Field, FormatReport, Integration
+    from PySide6.QtCore import QObject
+
+    from ..integrations import CheckResult
+
+ICONS = Path(__file__).with_name("icons")
 
 # Plain words for each status; the badge always shows an icon *and* these words.
 STATUS_WORDS = {
@@ -55,6 +41,20 @@ STATUS_WORDS = {
 }
 
 
+
+def set_by_key(target: QObject, name: str, keys: str) -> None:
+    """Set an enum or flags property by its key names: `set_by_key(label, "textInteractionFlags",
+    "TextSelectableByMouse")` does what `label.setTextInteractionFlags(Qt.TextInteractionFlag.
+    TextSelectableByMouse)` does.
+
+    For what the main window builds at start-up only: the first use of PySide's `Qt` namespace
+    creates all of its ~100 Python enums, a fifth of a bare window's start-up, where Qt's property
+    system reads key names in C++. tests/test_startup.py keeps the start free of the namespace.
+    """
+    if not target.setProperty(name, keys):
+        raise ValueError(f"{type(target).__name__} has no property {name!r} that takes {keys!r}")
+
+
 def scrolling(content: QWidget) -> QScrollArea:
     """Long content scrolls instead of squeezing at large font sizes. The area itself takes no
     focus: Tab goes to the inputs inside, and the area scrolls to show the focused one."""
@@ -62,7 +62,7 @@ def scrolling(content: QWidget) -> QScrollArea:
     area.setWidget(content)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    set_by_key(area, "focusPolicy", "NoFocus")
     return area
 
 
@@ -78,95 +78,11 @@ def error_color(widget: QWidget) -> str:
     return "#ff8a80" if widget.palette().window().color().lightness() < 128 else "#b3261e"
 
 
-class PaintedIcon(QIconEngine):
-    """An icon drawn by code at whatever size is asked for: crisp at any scale, no image files,
-    and nothing painted until a pixmap is first needed (none at start-up)."""
-
-    SIZES = (16, 24, 32, 48, 64, 128, 256)
-
-    def __init__(self, draw: Callable[[QPainter, float], None]) -> None:
-        super().__init__()
-        self._draw = draw
-
-    def paint(self, painter: QPainter, rect, mode, state) -> None:
-        side = min(rect.width(), rect.height())
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.translate(rect.x() + (rect.width() - side) / 2, rect.y() + (rect.height() - side) / 2)
-        self._draw(painter, side)
-        painter.restore()
-
-    def pixmap(self, size: QSize, mode, state) -> QPixmap:
-        pixmap = QPixmap(size)
-        pixmap.fill(QColor(0, 0, 0, 0))
-        painter = QPainter(pixmap)
-        self.paint(painter, pixmap.rect(), mode, state)
-        painter.end()
-        return pixmap
-
-    def availableSizes(self, mode=None, state=None) -> list[QSize]:
-        return [QSize(size, size) for size in self.SIZES]
-
-    def clone(self) -> PaintedIcon:
-        return PaintedIcon(self._draw)
+def icon(name: str) -> QIcon:
+    """An icon of ui/icons: SVG, so it is sharp at any size and display scale."""
+    return QIcon(str(ICONS / f"{name}.svg"))
 
 
-def painted_icon(draw: Callable[[QPainter, float], None]) -> QIcon:
-    return QIcon(PaintedIcon(draw))
-
-
-def _symbol(painter: QPainter, size: float, points: list[tuple[float, float]], dot: bool = False) -> None:
-    """White strokes (a check, a cross, an exclamation mark) over a coloured shape."""
-    pen = QPen(QColor("white"), max(1.5, size * 0.12))
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    painter.setBrush(QColor(0, 0, 0, 0))
-    for start, end in zip(points[::2], points[1::2]):
-        painter.drawLine(QPointF(start[0] * size, start[1] * size), QPointF(end[0] * size, end[1] * size))
-    if dot:
-        painter.drawPoint(QPointF(0.5 * size, 0.76 * size))
-
-
-def _draw_ok(painter: QPainter, size: float) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#1b7f3b"))
-    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
-    _symbol(painter, size, [(0.27, 0.52), (0.43, 0.68), (0.43, 0.68), (0.73, 0.34)])
-
-
-def _draw_failed(painter: QPainter, size: float) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#b3261e"))
-    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
-    _symbol(painter, size, [(0.32, 0.32), (0.68, 0.68), (0.68, 0.32), (0.32, 0.68)])
-
-
-def _draw_warning(painter: QPainter, size: float) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#a85d00"))
-    triangle = QPainterPath()
-    triangle.moveTo(size * 0.5, size * 0.04)
-    triangle.lineTo(size * 0.97, size * 0.93)
-    triangle.lineTo(size * 0.03, size * 0.93)
-    triangle.closeSubpath()
-    painter.drawPath(triangle)
-    _symbol(painter, size, [(0.5, 0.36), (0.5, 0.6)], dot=True)
-
-
-def _draw_unknown(painter: QPainter, size: float) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#5f6368"))
-    painter.drawEllipse(QPointF(size / 2, size / 2), size * 0.47, size * 0.47)
-    _symbol(painter, size, [(0.5, 0.5), (0.5, 0.6)], dot=True)
-    question = QPainterPath()
-    question.moveTo(size * 0.36, size * 0.36)
-    question.cubicTo(size * 0.36, size * 0.2, size * 0.66, size * 0.2, size * 0.64, size * 0.38)
-    question.cubicTo(size * 0.63, size * 0.46, size * 0.5, size * 0.44, size * 0.5, size * 0.5)
-    painter.drawPath(question)
-
-
-_STATUS_DRAWINGS = {"ok": _draw_ok, "failed": _draw_failed, "warning": _draw_warning, "unknown": _draw_unknown}
 _status_icons: dict[str, QIcon] = {}
 
 
@@ -182,7 +98,7 @@ def status_icon(status: Status | str | None) -> QIcon:
     else:
         kind = "failed"
     if kind not in _status_icons:
-        _status_icons[kind] = painted_icon(_STATUS_DRAWINGS[kind])
+        _status_icons[kind] = icon(kind)
     return _status_icons[kind]
 
 
@@ -191,13 +107,16 @@ class StatusBadge(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         self.icon = QLabel()
         self.text = QLabel()
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_by_key(self.text, "textInteractionFlags", "TextSelectableByMouse")
         self.text.setWordWrap(True)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        icon_column = QVBoxLayout()  # the icon stays beside the first line when the words wrap
+        icon_column.addWidget(self.icon)
+        icon_column.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(icon_column)
         layout.addWidget(self.text, 1)
         self.set_status(None, "")
 
@@ -209,264 +128,6 @@ class StatusBadge(QWidget):
         self.setAccessibleName(words or "No result yet")
 
 
-def eye_icon(color: QColor, *, crossed: bool) -> QIcon:
-    """An eye ("show") or a crossed eye ("hide"), drawn in the text colour so it suits dark palettes."""
-    color = QColor(color)  # a copy: the one passed may belong to a palette gone by the time it is drawn
-
-    def draw(painter: QPainter, size: float) -> None:
-        unit = size / 64
-        painter.setPen(QPen(color, 5 * unit))
-        outline = QPainterPath()
-        outline.moveTo(6 * unit, 32 * unit)
-        outline.quadTo(32 * unit, 4 * unit, 58 * unit, 32 * unit)
-        outline.quadTo(32 * unit, 60 * unit, 6 * unit, 32 * unit)
-        painter.drawPath(outline)
-        painter.setBrush(color)
-        painter.drawEllipse(QPointF(32 * unit, 32 * unit), 9 * unit, 9 * unit)
-        if crossed:
-            painter.drawLine(QPointF(10 * unit, 54 * unit), QPointF(54 * unit, 10 * unit))
-
-    return painted_icon(draw)
-
-
-def _draw_app_icon(painter: QPainter, size: float) -> None:
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#5b2a86"))
-    painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
-    pen = QPen(QColor("white"), max(1.5, size * 0.11))
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    check = QPainterPath()
-    check.moveTo(size * 0.25, size * 0.53)
-    check.lineTo(size * 0.43, size * 0.71)
-    check.lineTo(size * 0.76, size * 0.31)
-    painter.drawPath(check)
-
-
 def app_icon() -> QIcon:
-    """The window icon: a rounded badge with a check mark, drawn at the size asked for."""
-    return painted_icon(_draw_app_icon)
-
-
-class SecretLineEdit(QLineEdit):
-    """A masked input with a show/hide toggle (Ctrl+Shift+H, or the eye action)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setEchoMode(QLineEdit.EchoMode.Password)
-        self.toggle = QAction(eye_icon(self.palette().text().color(), crossed=False), self.tr("Show"), self)
-        self.toggle.setCheckable(True)
-        self.toggle.setShortcut("Ctrl+Shift+H")
-        self.toggle.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.toggle.toggled.connect(self._reveal)
-        self.addAction(self.toggle, QLineEdit.ActionPosition.TrailingPosition)
-        self.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhNoPredictiveText
-                                 | Qt.InputMethodHint.ImhSensitiveData)
-
-    def _reveal(self, shown: bool) -> None:
-        self.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-        self.toggle.setIcon(eye_icon(self.palette().text().color(), crossed=shown))
-        self.toggle.setText(self.tr("Hide") if shown else self.tr("Show"))
-        self.toggle.setToolTip(self.tr("Hide the value (Ctrl+Shift+H)") if shown else
-                               self.tr("Show the value (Ctrl+Shift+H)"))
-
-
-def _trim_on_edit(edit: QLineEdit) -> None:
-    """Pasted values arrive with spaces and line breaks; credentials never contain them at the ends."""
-
-    def trim(text: str) -> None:
-        if text != text.strip():
-            edit.setText(text.strip())
-
-    edit.textEdited.connect(trim)
-
-
-class CredentialsForm(QWidget):
-    """The inputs of one service, built from its field list, with format problems shown as you type.
-
-    Signals: edited() whenever a value changes.
-    """
-
-    edited = Signal()
-
-    def __init__(self, integration: Integration, fields: tuple[Field, ...] | None = None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.integration = integration
-        self.inputs: dict[str, QLineEdit | QComboBox] = {}
-        self.notes: dict[str, QLabel] = {}
-        self.needed: dict[str, str] = {}  # field -> note shown under it while it is empty (see mark_needed)
-        self._touched: set[str] = set()
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for f in fields if fields is not None else integration.fields:
-            widget = self._make_input(f)
-            optional = not f.required and not f.group  # grouped fields count together, checked by the service
-            label = QLabel(f"&{f.label} (optional):" if optional else f"&{f.label}:")
-            label.setBuddy(widget)
-            note = QLabel()
-            note.setWordWrap(True)
-            note.setVisible(False)
-            note.setObjectName(f"note_{integration.id}_{f.name}")
-            column = QVBoxLayout()
-            column.setSpacing(2)
-            column.addWidget(widget)
-            column.addWidget(note)
-            form.addRow(label, column)
-            self.inputs[f.name] = widget
-            self.notes[f.name] = note
-
-    def _make_input(self, f: Field) -> QLineEdit | QComboBox:
-        name = f"{self.integration.id}.{f.name}"
-        if f.choices:
-            combo = QComboBox()
-            for value, label in f.choices:
-                combo.addItem(label, value)
-            combo.setCurrentIndex(max(0, combo.findData(f.default)))
-            combo.currentIndexChanged.connect(lambda *_: self._changed(f.name))
-            widget: QLineEdit | QComboBox = combo
-        else:
-            edit = SecretLineEdit() if f.secret else QLineEdit()
-            edit.setPlaceholderText(f.placeholder)
-            edit.setClearButtonEnabled(not f.secret)
-            _trim_on_edit(edit)
-            edit.textChanged.connect(lambda *_: self._changed(f.name))
-            edit.editingFinished.connect(lambda: self._touch(f.name))
-            widget = edit
-        widget.setObjectName(name)
-        widget.setToolTip(f.help)
-        widget.setAccessibleName(f"{self.integration.name} {f.label}")
-        widget.setAccessibleDescription(f.help)
-        return widget
-
-    def values(self) -> dict[str, str]:
-        return {name: (w.currentData() if isinstance(w, QComboBox) else w.text()) for name, w in self.inputs.items()}
-
-    def set_values(self, values: dict[str, str]) -> None:
-        for name, value in values.items():
-            widget = self.inputs.get(name)
-            if isinstance(widget, QComboBox):
-                index = widget.findData(value)
-                if index >= 0:
-                    widget.setCurrentIndex(index)
-            elif widget is not None:
-                widget.setText(value)
-
-    def report(self) -> FormatReport:
-        return self.integration.check_format(self.values())
-
-    def mark_needed(self, names: set[str], note: str) -> list[QLineEdit | QComboBox]:
-        """Point out fields still to fill in (an import's missing secrets): `note` shows under each,
-        like a problem, until it has a value. Returns the inputs marked, in form order."""
-        self.needed = {name: note for name in self.inputs if name in names}
-        self.show_problems()
-        return [self.inputs[name] for name in self.needed]
-
-    def show_problems(self, *, all_fields: bool = False) -> FormatReport:
-        """Show format problems under each field (empty, untouched fields stay quiet unless all_fields)."""
-        if all_fields:
-            self._touched.update(self.inputs)
-        report = self.report()
-        for name, note in self.notes.items():
-            problems = [p for p in report.for_field(name) if p.severity != "note"]
-            if name not in self._touched and not report.values.get(name):
-                problems = [integrations.Problem(name, "warning", self.needed[name])] if name in self.needed else []
-            note.setText("\n".join(("✖ " if p.severity == "error" else "⚠ ") + p.message for p in problems))
-            note.setVisible(bool(problems))
-            note.setStyleSheet("color: palette(link);" if problems and problems[0].severity == "warning" else
-                               f"color: {error_color(note)};" if problems else "")
-        return report
-
-    def _touch(self, name: str) -> None:
-        self._touched.add(name)
-        self.show_problems()
-
-    def _changed(self, name: str) -> None:
-        if self.values().get(name):
-            self._touched.add(name)
-        self.show_problems()
-        self.edited.emit()
-
-
-class CheckPanel(QWidget):
-    """Test button, Cancel, busy indicator, result with icon and words, and a Details disclosure.
-
-    Signals: start_requested(), cancel_requested().
-    """
-
-    start_requested = Signal()
-    cancel_requested = Signal()
-
-    def __init__(self, service_id: str, label: str = "&Test connection", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service_id = service_id
-        self.button = QPushButton(self.tr(label))
-        self.button.setObjectName(f"test_{service_id}")
-        self.button.setAccessibleName(self.button.text().replace("&", ""))
-        self.cancel = QPushButton(self.tr("Cancel test"))
-        self.cancel.setObjectName(f"cancel_{service_id}")
-        self.cancel.setVisible(False)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.setTextVisible(False)
-        self.busy.setVisible(False)
-        self.busy.setAccessibleName(self.tr("Testing"))
-        self.badge = StatusBadge()
-        self.badge.setObjectName(f"result_{service_id}")
-        self.details_toggle = QToolButton()
-        self.details_toggle.setText(self.tr("Details"))
-        self.details_toggle.setCheckable(True)
-        self.details_toggle.setVisible(False)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setVisible(False)
-        self.details.setStyleSheet("font-family: monospace;")
-        self.details_toggle.toggled.connect(self.details.setVisible)
-
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.button)
-        row.addWidget(self.cancel)
-        row.addWidget(self.busy)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
-        result_row = QHBoxLayout()
-        result_row.addWidget(self.badge, 1)
-        result_row.addWidget(self.details_toggle, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(result_row)
-        layout.addWidget(self.details)
-        self.button.clicked.connect(self.start_requested)
-        self.cancel.clicked.connect(self.cancel_requested)
-
-    def set_running(self, running: bool) -> None:
-        self.button.setEnabled(not running)
-        self.cancel.setVisible(running)
-        self.busy.setVisible(running)
-        if running:
-            self.badge.set_status(None, self.tr("Testing…"))
-            self._set_details("")
-            self.cancel.setFocus()
-        elif self.cancel.hasFocus():
-            self.button.setFocus()
-
-    def show_result(self, result: CheckResult | None) -> None:
-        if result is None:
-            self.badge.set_status(None, "")
-            self._set_details("")
-            return
-        text = result_text(result)
-        if result.warnings:
-            text += "".join(f"\n⚠ {w}" for w in result.warnings)
-        self.badge.set_status(result.status, text)
-        self._set_details(result.detail)
-
-    def _set_details(self, detail: str) -> None:
-        self.details.setText(detail)
-        self.details_toggle.setVisible(bool(detail))
-        if not detail:
-            self.details_toggle.setChecked(False)
+    """The window icon: a rounded badge with a check mark."""
+    return icon("app")

@@ -43,8 +43,9 @@ from ..storage import (
     secret_names,
     stored_name,
 )
+from .forms import CheckPanel, CredentialsForm
 from .pages import PageId, page_for
-from .widgets import CheckPanel, CredentialsForm, StatusBadge, result_text, scrolling
+from .widgets import StatusBadge, result_text, scrolling
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from .. import integrations
 from ..integrations import Status, registry
@@ -21,28 +21,58 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class _Signals(QObject):
+class _Delivery(QObject):
+    """Brings one job's answer to the GUI thread. It lives there, so Qt queues the worker's signal
+    to its slots; a plain function as the slot would run on the worker."""
+
     finished = Signal(object)
     failed = Signal(object)
 
+    def __init__(self, on_finished: Callable[[Any], None], on_failed: Callable[[Exception], None] | None,
+                 context: QObject | None) -> None:
+        super().__init__()
+        self._on_finished, self._on_failed = on_finished, on_failed
+        self._wanted = True
+        if context is not None:
+            context.destroyed.connect(self._unwanted)
+        self.finished.connect(self._deliver_result)
+        self.failed.connect(self._deliver_error)
+
+    @Slot()
+    def _unwanted(self) -> None:
+        self._wanted = False
+
+    @Slot(object)
+    def _deliver_result(self, result: Any) -> None:
+        self._deliver(self._on_finished, result)
+
+    @Slot(object)
+    def _deliver_error(self, exc: Exception) -> None:
+        self._deliver(self._on_failed, exc)
+
+    def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
+        _in_flight.discard(self)
+        if callback is not None and self._wanted:
+            callback(value)
+
 
 class Job(QRunnable):
-    """One call on the pool. Signals: finished(result), failed(exception)."""
+    """One call on the pool; its answer goes out through `delivery` (finished(result) or failed(exception))."""
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, fn: Callable[[], Any], delivery: _Delivery) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
-        self.signals = _Signals()
+        self.delivery = delivery
 
     def run(self) -> None:
         try:
             result = self._fn()
         except Exception as exc:  # reported on the GUI thread, never lost in a worker
             log.warning("background job failed: %s", type(exc).__name__, exc_info=True)
-            self.signals.failed.emit(exc)
+            self.delivery.failed.emit(exc)
         else:
-            self.signals.finished.emit(result)
+            self.delivery.finished.emit(result)
 
 
 def pool() -> QThreadPool:
@@ -52,7 +82,7 @@ def pool() -> QThreadPool:
     return shared
 
 
-_in_flight: set[_Signals] = set()  # keeps each job's signal object alive until its answer is delivered
+_in_flight: set[_Delivery] = set()  # keeps each job's delivery alive until its answer is delivered
 
 
 def submit(fn: Callable[[], Any], on_finished: Callable[[Any], None],
@@ -62,21 +92,9 @@ def submit(fn: Callable[[], Any], on_finished: Callable[[Any], None],
     With `context` (usually the widget that asked), the answer is dropped if that object is
     destroyed before it arrives.
     """
-    job = Job(fn)
-    signals = job.signals
-    _in_flight.add(signals)
-    alive = [True]
-    if context is not None:
-        context.destroyed.connect(lambda *_: alive.__setitem__(0, False))
-
-    def deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
-        _in_flight.discard(signals)
-        if callback is not None and alive[0]:
-            callback(value)
-
-    queued = Qt.ConnectionType.QueuedConnection
-    signals.finished.connect(lambda result: deliver(on_finished, result), type=queued)
-    signals.failed.connect(lambda exc: deliver(on_failed, exc), type=queued)
+    delivery = _Delivery(on_finished, on_failed, context)
+    _in_flight.add(delivery)
+    job = Job(fn, delivery)
     pool().start(job)
     return job
 

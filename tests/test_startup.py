@@ -1,0 +1,90 @@
+"""What the start-up loads: a configured site opens its main window without PySide's `Qt` namespace.
+
+The first use of `PySide6.QtCore.Qt` (an attribute, or an overload check that involves one of its
+types) creates all of its ~100 Python enums, a fifth of a bare window's start-up (bench/startup.py
+measures the start; this only checks what is loaded, never how fast). The main window's start-up
+path sets such values by key name instead (`widgets.set_by_key`). Each case runs in a fresh
+interpreter, as the namespace is process-wide and other tests have long created it here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from accessally_desktop.settings import SavedResult, Settings, SettingsStore, SiteProfile
+
+# Starts the app as the command does; once the main window is shown and the event loop idle, says
+# whether the namespace exists, and if it does, where it was first created.
+START = r"""
+import enum, json, os, traceback
+first_use = []
+create = enum.EnumType.__call__
+def watch(cls, *args, **kwargs):
+    if len(args) >= 2 and args[0] == "AlignmentFlag" and not first_use:  # the namespace's first enum
+        first_use.append("".join(traceback.format_stack(limit=14)[:-1]))
+    return create(cls, *args, **kwargs)
+enum.EnumType.__call__ = watch
+
+from accessally_desktop.ui import main as ui
+from PySide6.QtCore import QTimer
+started = ui.AppController.start
+def start_then_report(controller):
+    started(controller)
+    def report():
+        import PySide6.QtCore
+        print(json.dumps({"window": controller.window.isVisible(), "namespace": "Qt" in vars(PySide6.QtCore),
+                          "first_use": first_use}), flush=True)
+        os._exit(0)
+    QTimer.singleShot(0, report)
+ui.AppController.start = start_then_report
+from accessally_desktop.app import main
+main([])
+"""
+
+
+def start_app(home: Path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home / "config"),
+               XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
+               XDG_STATE_HOME=str(home / "state"))
+    out = subprocess.run([sys.executable, "-c", START], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_configured_start_does_not_build_the_qt_namespace(tmp_path: Path) -> None:
+    profile = SiteProfile(name="My site", crm="activecampaign", stripe=True, paypal=True)
+    for service in profile.services():  # every kind of row, with a result of each kind
+        profile.results[service] = {"license": _saved("ok"), "activecampaign": _saved("invalid_credentials"),
+                                    "stripe": _saved("timeout")}.get(service, _saved("ok", untested=True))
+    settings = Settings(sites={"My site": profile}, last_site="My site")
+    SettingsStore(tmp_path / "config" / "AccessAlly Desktop").save(settings)
+    report = start_app(tmp_path)
+    assert report["window"]
+    assert not report["namespace"], "the start-up used PySide6.QtCore.Qt here:\n" + "".join(report["first_use"])
+
+
+def test_the_watch_sees_the_namespace_when_it_is_built(tmp_path: Path) -> None:
+    """The check above can fail: a fresh install opens the wizard, whose forms use `Qt` freely."""
+    report = start_app(tmp_path)
+    assert report["namespace"] and "wizard" in report["first_use"][0]
+
+
+def _saved(status: str, *, untested: bool = False) -> SavedResult:
+    return SavedResult(status=status, message=f"{status} message", tested_at=1.0, untested=untested)
+
+
+def test_every_icon_draws(qtbot) -> None:
+    """The status and window icons are SVG files drawn by Qt's SVG icon engine: each gives a picture."""
+    from PySide6.QtCore import QSize
+
+    from accessally_desktop.ui.widgets import ICONS, app_icon, icon
+
+    names = sorted(path.stem for path in ICONS.glob("*.svg"))
+    assert {"ok", "failed", "warning", "unknown", "app"} <= set(names)
+    for image in [icon(name) for name in names] + [app_icon()]:
+        picture = image.pixmap(QSize(24, 24)).toImage()
+        assert not picture.isNull() and picture.pixelColor(12, 12).alpha() == 255  # drawn, and opaque mid-icon
