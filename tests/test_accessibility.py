@@ -54,7 +54,7 @@ def discard_when_asked(monkeypatch) -> None:
     """Closing a wizard with values chosen asks before discarding; here the answer is Discard."""
     from PySide6.QtWidgets import QMessageBox
 
-    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.question",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
                         lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 

@@ -85,7 +85,7 @@ def appearance(request, qapp) -> Iterator[None]:
 def discard_when_asked(monkeypatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.question",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
                         lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 

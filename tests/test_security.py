@@ -35,7 +35,7 @@ def services(serve):
 
 def test_no_secret_reaches_any_file_after_a_full_session(qtbot, services, user_dirs, tmp_path, monkeypatch,
                                                          logging_to_file) -> None:
-    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.question",
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
                         lambda *a, **k: QMessageBox.StandardButton.Discard)
     secrets = [services["license"].credentials()["license_key"], services["drip"].credentials()["api_token"],
                services["stripe"].credentials()["secret_key"]]

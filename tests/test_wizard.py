@@ -30,7 +30,7 @@ def questions(monkeypatch) -> list[str]:
         asked.append(text)
         return QMessageBox.StandardButton.Discard
 
-    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.question", answer)
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question", answer)
     return asked
 
 
@@ -274,7 +274,7 @@ def test_finish_failure_keeps_the_wizard_open_with_everything_typed(qtbot, servi
     wizard = make_wizard(qtbot, storage=storage)
     walk_to_summary(qtbot, wizard, services)
     shown = []
-    monkeypatch.setattr("accessally_desktop.ui.wizard.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: shown.append(a[2]))
     wizard.accept()
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert "could not be written" in shown[0]

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, Qt, Signal
+from PySide6.QtCore import Property, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -43,13 +42,13 @@ from ..storage import (
     secret_names,
     stored_name,
 )
-from .forms import CheckPanel, CredentialsForm
 from .pages import PageId, page_for
-from .widgets import StatusBadge, result_text, scrolling
+from .widgets import StatusBadge, result_text, scrolling, set_by_key
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
+    from .forms import CredentialsForm
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +119,8 @@ class ServiceBox(QWidget):
     def __init__(self, wizard: SetupWizard, service_id: str, *, button: str = "&Test connection",
                  action: str = "test", fields=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from .forms import CheckPanel, CredentialsForm  # with the first credential page, not the wizard
+
         self.wizard = wizard
         self.service_id = service_id
         self.integration = registry.get(service_id)
@@ -140,10 +141,16 @@ class ServiceBox(QWidget):
             fill = QPushButton(self.tr("Fill in the sandbox's demo values"))
             fill.setObjectName(f"demo_{service_id}")
             fill.clicked.connect(lambda: self.fill(dict(demo)))
+            from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
+
             layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
 
     def fill(self, values: dict[str, str]) -> None:
         self.form.set_values(values)
+
+    def forms(self) -> list[CredentialsForm]:
+        """Its credential forms: PayPal has one more per kind of credentials."""
+        return [self.form]
 
     # values may be supplemented by a page (PayPal's environment lives in another form)
     def values(self) -> dict[str, str]:
@@ -306,9 +313,9 @@ class CredentialPage(LazyPage):
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
+    set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
     label.setOpenExternalLinks(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
     return label
 
 
@@ -514,7 +521,7 @@ class PayPalBox(ServiceBox):
         self.set_stack = QStackedWidget()
         for value, _ in self.SETS:
             fields = tuple(f for f in integration.fields if f.group == value) if value in groups else ()
-            form = CredentialsForm(integration, fields)
+            form = type(self.form)(integration, fields)
             form.edited.connect(self._edited)
             self.sets[value] = form
             self.set_stack.addWidget(form)
@@ -529,6 +536,9 @@ class PayPalBox(ServiceBox):
             for name, widget in form.inputs.items():
                 page.registerField(f"paypal.{name}", widget, "text", widget.textChanged)
         page.registerField("paypal.credentials", self.kind, "value", self.kind.valueChanged)
+
+    def forms(self) -> list[CredentialsForm]:
+        return [self.form, *self.sets.values()]
 
     def _kind_changed(self, value: str) -> None:
         self.set_stack.setCurrentWidget(self.sets[value])
@@ -772,8 +782,9 @@ class SetupWizard(QWizard):
             if page_id not in pages:
                 return
             pages.discard(page_id)  # once per page: a later visit keeps the owner's focus
-            for form in self.page(page_id).findChildren(CredentialsForm):
-                if form.needed and form.isVisibleTo(self.page(page_id)):
+            page = self.page(page_id)
+            for form in (form for box in page.boxes() for form in box.forms()):
+                if form.needed and form.isVisibleTo(page):
                     form.inputs[next(iter(form.needed))].setFocus()
                     return
 
@@ -840,7 +851,7 @@ class SetupWizard(QWizard):
         names = {name.split(".", 1)[1] for name in self.needed if name.split(".", 1)[0] == service_id}
         if names:
             note = self.tr("Needed: enter it here. Imported settings never include passwords or keys.")
-            for form in box.findChildren(CredentialsForm):
+            for form in box.forms():
                 form.mark_needed(names, note)
 
     def _saved_values(self, service_id: str, variant: str, secrets: dict[str, str]) -> dict[str, str]:
@@ -947,6 +958,8 @@ class SetupWizard(QWizard):
         super().accept()
 
     def _save_failed(self, exc: Exception) -> None:
+        from PySide6.QtWidgets import QMessageBox  # dialogs load when first needed
+
         self._set_saving(False)
         message = str(exc) if isinstance(exc, SaveError) else self.tr("Saving failed unexpectedly (%s).") % type(exc).__name__
         QMessageBox.warning(self, self.tr("Could not save"), message + "\n\n" +
@@ -974,6 +987,8 @@ class SetupWizard(QWizard):
         if self._saving:
             return
         if self.has_unsaved_input():
+            from PySide6.QtWidgets import QMessageBox
+
             answer = QMessageBox.question(
                 self, self.tr("Discard what you typed?"),
                 self.tr("You have entered values that are not saved. Close the wizard and discard them? "
