@@ -212,6 +212,30 @@ def test_keyring_notice_is_shown_in_the_window(qtbot, no_dialogs) -> None:
     controller.wizard.close()
 
 
+def test_a_first_start_opens_the_wizard_alone_and_the_main_window_after_it(qtbot, no_dialogs) -> None:
+    """What is said while only the wizard is up (no keyring here) waits in the main window that follows."""
+    import keyring
+    import keyring.backends.fail
+    from PySide6.QtWidgets import QApplication
+
+    from accessally_desktop.ui.main_window import MainWindow
+    from accessally_desktop.ui.widgets import StatusBadge
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    controller = AppController()
+    controller.start()
+    qtbot.waitUntil(lambda: controller.wizard is not None and controller.store_future.done(), timeout=5000)
+    assert controller.wizard.isVisible() and controller.window_shown()
+    assert not any(isinstance(w, MainWindow) for w in QApplication.topLevelWidgets())  # not even built
+    controller.wizard.close()  # untouched: closes without asking
+    window = controller.window
+    qtbot.addWidget(window)
+    qtbot.waitExposed(window)
+    notice = window.findChild(StatusBadge, "keyring_notice")
+    assert notice is not None and "this session only" in notice.text.text()
+    assert window.findChild(QLabel, "storage_label").text().startswith("Secrets: memory")
+
+
 def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configured, no_dialogs, monkeypatch) -> None:
     from PySide6.QtWidgets import QCheckBox, QMessageBox
 

@@ -37,7 +37,7 @@ def start_then_report(controller):
     exec(os.environ.get("THEN", ""))
     def report():
         import PySide6.QtCore
-        print(json.dumps({"window": controller.window.isVisible(), "namespace": "Qt" in vars(PySide6.QtCore),
+        print(json.dumps({"window": controller.window_shown(), "namespace": "Qt" in vars(PySide6.QtCore),
                           "first_use": first_use}), flush=True)
         os._exit(0)
     QTimer.singleShot(0, report)

@@ -41,6 +41,7 @@ from .workers import LiveTest, pool, submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,18 @@ class AppController(QObject):
         self.writer = SettingsWriter(self.settings_store)
         self.wizard = None  # the SetupWizard while it is open (its module loads when first needed)
         self.running: dict[str, LiveTest] = {}
-        from .main_window import MainWindow
-
-        self.window = MainWindow(self)
+        self.notices: dict[str, str] = {}  # name -> text: warnings the main window shows, even one built later
+        self._window: MainWindow | None = None
         self._given_store = secret_store
+
+    @property
+    def window(self) -> MainWindow:
+        """The main window, built when first needed: a first start opens the setup wizard alone."""
+        if self._window is None:
+            from .main_window import MainWindow
+
+            self._window = MainWindow(self)
+        return self._window
 
     # -- start ---------------------------------------------------------------------------------------
 
@@ -86,25 +95,42 @@ class AppController(QObject):
         return self.settings.current()
 
     def start(self) -> None:
-        self.window.restore_state()
-        self.window.show()
+        if self.profile.configured or self.load_problem:
+            self.show_window()
         if self._given_store is not None:
             self._store_opened(OpenedStore(self._given_store))
         else:
             # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
             QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
         if self.load_problem:
-            self.notice.emit(self.load_problem, "settings_notice")
+            self.say(self.load_problem, "settings_notice")
         if not self.profile.configured:
             self.open_wizard()
+
+    def show_window(self) -> None:
+        """Show the main window where it was last left (the first time it is shown)."""
+        window = self.window
+        if not window.isVisible():
+            window.restore_state()
+            window.show()
+
+    def window_shown(self) -> bool:
+        """The app is on screen: its main window, or on a first start the wizard."""
+        return any(w is not None and w.isVisible() for w in (self._window, self.wizard))
+
+    def say(self, text: str, name: str) -> None:
+        """A warning for the main window (replacing an earlier one of the same name)."""
+        self.notices[name] = text
+        self.notice.emit(text, name)
 
     def _store_opened(self, opened: OpenedStore) -> None:
         self.store_future.set_result(opened)
         services = self.profile.services()  # whatever a first test would load, loaded before it
         submit(lambda: [registry.get(s).warm_up() for s in services], lambda _: None, context=self)
-        self.window.show_storage(opened)
+        if self._window is not None:
+            self._window.show_storage(opened)
         if opened.problem:
-            self.notice.emit(opened.problem, "keyring_notice")
+            self.say(opened.problem, "keyring_notice")
             if self.wizard is not None:
                 self.wizard.storage_note = self.tr(NO_KEYRING_NOTE)
 
@@ -119,8 +145,8 @@ class AppController(QObject):
 
     def _save_failed(self, exc: Exception) -> None:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        self.notice.emit(self.tr("Your settings could not be saved to %s (%s).")
-                         % (self.settings_store.directory, reason), "save_notice")
+        self.say(self.tr("Your settings could not be saved to %s (%s).") % (self.settings_store.directory, reason),
+                 "save_notice")
 
     # -- sites -------------------------------------------------------------------------------------
 
@@ -205,12 +231,13 @@ class AppController(QObject):
         self.open_wizard(page_for(service_id))
 
     def _secrets_unreadable(self, site: str, exc: Exception, start: PageId, needed: frozenset[str]) -> None:
-        self.notice.emit(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")
+        self.say(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")
         self._show_wizard(site, {}, start, needed)
 
     def _show_wizard(self, site: str, secrets: dict[str, str], start: PageId,
                      needed: frozenset[str] = frozenset()) -> None:
-        self.window.set_busy("")
+        if self._window is not None:
+            self._window.set_busy("")
         if site != self.site or self.wizard is not None:
             return
         note = ""
@@ -234,6 +261,7 @@ class AppController(QObject):
         if self.wizard is not None:
             self.wizard.deleteLater()
         self.wizard = None
+        self.show_window()  # after a first start's wizard, finished or not, the main window takes over
 
     # -- live tests from the dashboard -----------------------------------------------------------
 
@@ -391,8 +419,8 @@ def _run(app: QApplication, controller: AppController, args: argparse.Namespace)
 
 
 def _exit_when_ready(app: QApplication, controller: AppController) -> None:
-    """--exit-when-ready (a build's smoke test): exit 0 once the main window is shown and the keyring opened."""
-    if controller.window.isVisible() and controller.store_future.done():
+    """--exit-when-ready (a build's smoke test): exit 0 once a window is shown and the keyring opened."""
+    if controller.window_shown() and controller.store_future.done():
         log.info("ready; secrets go to %s; exiting as asked", controller.store_future.result().store.description)
         app.exit(0)
     else:

@@ -74,6 +74,10 @@ class MainWindow(QMainWindow):
         self.dashboard.fix_requested.connect(controller.fix)
         controller.site_changed.connect(self.refresh)
         controller.notice.connect(self.add_notice)
+        for name, text in controller.notices.items():  # said before this window was built
+            self.add_notice(text, name)
+        if controller.store_future.done():
+            self.show_storage(controller.store_future.result())
         self.resize(980, 680)
         self.refresh()
 
