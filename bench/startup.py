@@ -2,11 +2,13 @@
 
 The app starts through its real entry point (`accessally_desktop.app.main`), as the command does.
 
-    python bench/startup.py [--runs 9]
+    python bench/startup.py [--runs 9] [--instructions]
 
 Runs the app and the baseline alternately in fresh processes (offscreen), each with a fresh
 config dir, and prints the medians and the ratio app/baseline for time and peak memory.
 Two cases: a fresh install (the wizard opens) and a configured site (the main window opens).
+With --instructions, each start also runs once under valgrind, and the instructions it executed
+give a second ratio that this shared machine's noise does not move.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,16 +106,22 @@ def configured_site(config_home: str) -> None:
         json.dump({"version": 1, "last_site": "Bench site", "sites": {"Bench site": site}}, out)
 
 
+def bench_env(home: str, configured: bool) -> dict[str, str]:
+    """A fresh home for one run (a configured site in it, or nothing), offscreen."""
+    # Bytecode caching on, as on an owner's machine (pip compiles at install): some shells here set
+    # PYTHONDONTWRITEBYTECODE, which would charge the app ~70 ms of compiling on every start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = dict(env, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"), XDG_CACHE_HOME=os.path.join(home, "cache"),
+               XDG_STATE_HOME=os.path.join(home, "state"))
+    if configured:
+        configured_site(env["XDG_CONFIG_HOME"])
+    return env
+
+
 def run_once(script: str, configured: bool) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as home:
-        # Bytecode caching on, as on an owner's machine (pip compiles at install): some shells here set
-        # PYTHONDONTWRITEBYTECODE, which would charge the app ~70 ms of compiling on every start.
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env = dict(env, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(home, "config"),
-                   XDG_DATA_HOME=os.path.join(home, "data"), XDG_CACHE_HOME=os.path.join(home, "cache"),
-                   XDG_STATE_HOME=os.path.join(home, "state"))
-        if configured:
-            configured_site(env["XDG_CONFIG_HOME"])
+        env = bench_env(home, configured)
         started = time.time()
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
@@ -122,11 +132,28 @@ def run_once(script: str, configured: bool) -> tuple[float, int]:
         return (report["idle"] - started) * 1000, report["rss_kb"]
 
 
+def instructions(script: str, configured: bool) -> int:
+    """Instructions executed up to the idle report, counted by valgrind: the same figure on a busy
+    machine as on a quiet one (it leaves out waiting on the disk, which a warm start barely does)."""
+    with tempfile.TemporaryDirectory() as home:
+        out = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                              sys.executable, "-c", script], env=bench_env(home, configured), capture_output=True,
+                             text=True, timeout=600)
+        found = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+        if out.returncode != 0 or not found:
+            raise SystemExit(f"valgrind run failed:\n{out.stderr[-2000:]}")
+        return int(found.group(1).replace(",", ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="one run of each: shows the script works, measures nothing")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions each start executes (valgrind; ~1 min): a noise-free ratio")
     args = parser.parse_args()
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind (Debian: apt install valgrind)")
     if args.quick:
         args.runs = 1
     print(f"{'case':<22}{'baseline ms':>12}{'app ms':>10}{'ratio':>8}{'base MB':>10}{'app MB':>9}{'ratio':>8}")
@@ -147,6 +174,11 @@ def main() -> int:
         bm, am = statistics.median(base_m) / 1024, statistics.median(app_m) / 1024
         print(f"{label:<22}{bt:>12.0f}{at:>10.0f}{at / bt:>8.2f}{bm:>10.1f}{am:>9.1f}{am / bm:>8.2f}")
     print(f"medians of {args.runs} alternating runs each; targets: time ratio <= 1.3, memory ratio <= 1.3")
+    if args.instructions:
+        print(f"\n{'case':<22}{'baseline Minstr':>16}{'app Minstr':>12}{'ratio':>8}")
+        for label, script, configured in cases:
+            base, app = instructions(BASELINE, configured), instructions(script, configured)
+            print(f"{label:<22}{base / 1e6:>16.0f}{app / 1e6:>12.0f}{app / base:>8.2f}")
     print("* not the app: the least a main window needs, a yardstick for what any window pays")
     return 0
 
