@@ -1,8 +1,9 @@
-"""Render the app's icon (painted in code by `ui.widgets.app_icon`) to the files installers need.
+"""Render the app's icon (`accessally_desktop/ui/icons/app.svg`, via `ui.widgets.app_icon`) to the
+files installers need.
 
 Writes `resources/accessally-desktop.png` (256 px, Linux), `.ico` (Windows) and `.icns` (macOS).
 The ICO and ICNS files simply hold PNGs, which every supported Windows and macOS reads, so no
-image library beyond Qt is needed. Run it after changing `app_icon`, then commit the three files:
+image library beyond Qt is needed. Run it after changing the SVG, then commit the three files:
 
     python packaging/make_icons.py
 """
@@ -18,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESOURCES = ROOT / "resources"
 STEM = "accessally-desktop"
-SIZES = (16, 24, 32, 48, 64, 128, 256)  # what app_icon paints
+SIZES = (16, 24, 32, 48, 64, 128, 256)
 ICNS_TYPES = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08"}  # PNG-holding ICNS entries
 
 
 def render_pngs() -> dict[int, bytes]:
-    """The icon as PNG bytes at each size `app_icon` paints (offscreen, no window opens)."""
+    """The icon as PNG bytes at each of SIZES (offscreen, no window opens)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize

@@ -3,6 +3,7 @@ the site-profile switcher; it remembers its size, position and last page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
@@ -113,44 +114,42 @@ class MainWindow(QMainWindow):
         panel.setup_wizard_requested.connect(lambda: self.controller.open_wizard())
         return panel
 
+    def _action(self, text: str, slot: Callable[..., object], *, name: str = "",
+                shortcut: str | QKeySequence.StandardKey = "", tip: str = "") -> QAction:
+        """One of the window's actions. Its shortcut is set with setShortcuts: PySide's overload check
+        for setShortcut builds the `Qt` namespace at start-up (see widgets.set_by_key)."""
+        action = QAction(text, self)
+        if name:
+            action.setObjectName(name)
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)
+        elif shortcut:
+            action.setShortcuts([QKeySequence(shortcut)])
+        if tip:
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
     def _make_actions(self) -> None:
         controller = self.controller
-        self.run_wizard_action = QAction(self.tr("Run &Setup Wizard…"), self)
-        self.run_wizard_action.setObjectName("run_wizard")
-        # setShortcuts, not setShortcut: PySide's overload check for setShortcut builds the `Qt` namespace
-        # (see widgets.set_by_key)
-        self.run_wizard_action.setShortcuts([QKeySequence("Ctrl+Shift+W")])
-        self.run_wizard_action.triggered.connect(lambda: controller.open_wizard())
-        self.test_all_action = QAction(self.tr("&Test all connections"), self)
-        self.test_all_action.setObjectName("test_all_action")
-        self.test_all_action.setShortcuts([QKeySequence("Ctrl+T")])
-        self.test_all_action.triggered.connect(lambda: controller.test(list(self.dashboard.rows)))
-        quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.add_site_action = QAction(self.tr("&Add site…"), self)
-        self.add_site_action.triggered.connect(self.ask_add_site)
-        self.rename_site_action = QAction(self.tr("&Rename site…"), self)
-        self.rename_site_action.triggered.connect(self.ask_rename_site)
-        self.remove_site_action = QAction(self.tr("Re&move site…"), self)
-        self.remove_site_action.triggered.connect(self.ask_remove_site)
-        about = QAction(self.tr("&About %s") % APP_NAME, self)
-        about.triggered.connect(self.show_about)
-        self.copy_diagnostics_action = QAction(self.tr("&Copy diagnostics"), self)
-        self.copy_diagnostics_action.setObjectName("copy_diagnostics")
-        self.copy_diagnostics_action.setToolTip(self.tr("Copy versions, last results and recent log lines "
-                                                        "(never a secret) for a support request"))
-        self.copy_diagnostics_action.triggered.connect(self.copy_diagnostics)
-        self.export_action = QAction(self.tr("&Export Site Settings…"), self)
-        self.export_action.setObjectName("export_site")
-        self.export_action.setShortcuts([QKeySequence("Ctrl+Shift+E")])
-        self.export_action.setToolTip(self.tr("Save this site's settings to a file for another computer "
-                                              "(never a password or API key)"))
-        self.export_action.triggered.connect(self.export_site)
-        self.import_action = QAction(self.tr("&Import Site Settings…"), self)
-        self.import_action.setObjectName("import_site")
-        self.import_action.setShortcuts([QKeySequence("Ctrl+Shift+I")])
-        self.import_action.triggered.connect(self.import_site)
+        self.run_wizard_action = self._action(self.tr("Run &Setup Wizard…"), lambda: controller.open_wizard(),
+                                              name="run_wizard", shortcut="Ctrl+Shift+W")
+        self.test_all_action = self._action(self.tr("&Test all connections"),
+                                            lambda: controller.test(list(self.dashboard.rows)),
+                                            name="test_all_action", shortcut="Ctrl+T")
+        quit_action = self._action(self.tr("&Quit"), self.close, shortcut=QKeySequence.StandardKey.Quit)
+        self.add_site_action = self._action(self.tr("&Add site…"), self.ask_add_site)
+        self.rename_site_action = self._action(self.tr("&Rename site…"), self.ask_rename_site)
+        self.remove_site_action = self._action(self.tr("Re&move site…"), self.ask_remove_site)
+        about = self._action(self.tr("&About %s") % APP_NAME, self.show_about)
+        self.copy_diagnostics_action = self._action(
+            self.tr("&Copy diagnostics"), self.copy_diagnostics, name="copy_diagnostics",
+            tip=self.tr("Copy versions, last results and recent log lines (never a secret) for a support request"))
+        self.export_action = self._action(
+            self.tr("&Export Site Settings…"), self.export_site, name="export_site", shortcut="Ctrl+Shift+E",
+            tip=self.tr("Save this site's settings to a file for another computer (never a password or API key)"))
+        self.import_action = self._action(self.tr("&Import Site Settings…"), self.import_site, name="import_site",
+                                          shortcut="Ctrl+Shift+I")
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.run_wizard_action)

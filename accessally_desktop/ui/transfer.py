@@ -111,6 +111,17 @@ def _summary(rows: list[tuple[str, str]]) -> QFormLayout:
     return form
 
 
+def _cancel_or(dialog: QDialog, label: str, name: str) -> tuple[QDialogButtonBox, QPushButton]:
+    """Cancel, and the dialog's own accepting button (the default one)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    button = buttons.addButton(label, QDialogButtonBox.ButtonRole.AcceptRole)
+    button.setObjectName(name)
+    button.setDefault(True)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, button
+
+
 def _no_secrets_badge() -> StatusBadge:
     badge = StatusBadge()
     badge.setObjectName("no_secrets_note")
@@ -148,12 +159,7 @@ class ExportDialog(QDialog):
         self.preview.setAccessibleName(self.tr("Exact contents of the file"))
         contents = QLabel(self.tr("E&xact contents of the file:"))
         contents.setBuddy(self.preview)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.addButton(self.tr("&Save to file…"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setObjectName("export_save")
-        self.save_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = _cancel_or(self, self.tr("&Save to file…"), "export_save")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(_no_secrets_badge())
@@ -251,12 +257,7 @@ class ImportDialog(QDialog):
         keep = QLabel(self.tr("The file holds no passwords or API keys. Next you'll see exactly which ones "
                               "to enter on this computer."))
         keep.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = buttons.addButton(self.tr("&Import"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.import_button.setObjectName("import_go")
-        self.import_button.setDefault(True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.import_button = _cancel_or(self, self.tr("&Import"), "import_go")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(_summary(describe(profile)))

@@ -41,15 +41,14 @@ STATUS_WORDS = {
 }
 
 
-
 def set_by_key(target: QObject, name: str, keys: str) -> None:
     """Set an enum or flags property by its key names: `set_by_key(label, "textInteractionFlags",
     "TextSelectableByMouse")` does what `label.setTextInteractionFlags(Qt.TextInteractionFlag.
     TextSelectableByMouse)` does.
 
-    For what the main window builds at start-up only: the first use of PySide's `Qt` namespace
-    creates all of its ~100 Python enums, a fifth of a bare window's start-up, where Qt's property
-    system reads key names in C++. tests/test_startup.py keeps the start free of the namespace.
+    Only on the start-up path (the main window, the wizard's first page): the first use of PySide's
+    `Qt` namespace creates all of its ~100 Python enums, a fifth of a bare window's start-up, where
+    Qt's property system reads key names in C++. tests/test_startup.py keeps the start free of it.
     """
     if not target.setProperty(name, keys):
         raise ValueError(f"{type(target).__name__} has no property {name!r} that takes {keys!r}")
