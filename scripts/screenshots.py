@@ -99,7 +99,7 @@ def main(out_dir: str, *, dark: bool = False) -> int:
     settle(500)  # the Stripe webhook check follows the Stripe test
     window.grab().save(str(out / "main-1-dashboard.png"))
     print("saved", out / "main-1-dashboard.png")
-    window.navigation.setCurrentRow(1)
+    window.navigation.setCurrentIndex(1)
     settle(1500)  # the CRM panel fetches its forms live
     window.grab().save(str(out / "main-2-crm-settings.png"))
     print("saved", out / "main-2-crm-settings.png")

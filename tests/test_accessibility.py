@@ -94,6 +94,6 @@ def test_the_main_window_is_named_for_screen_readers(qtbot) -> None:
     window = controller.window
     qtbot.waitExposed(window)
     for page in (0, 1):
-        window.navigation.setCurrentRow(page)
+        window.navigation.setCurrentIndex(page)
         QApplication.processEvents()
         assert unnamed(window) == [], f"page {page}"

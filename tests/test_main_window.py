@@ -159,10 +159,10 @@ def test_wizard_opens_by_itself_on_an_unconfigured_site(qtbot, no_dialogs) -> No
 def test_window_remembers_size_position_and_page(qtbot, configured, no_dialogs) -> None:
     controller = start_app(qtbot)
     controller.window.resize(760, 590)
-    controller.window.navigation.setCurrentRow(1)
+    controller.window.navigation.setCurrentIndex(1)
     controller.window.close()
     again = start_app(qtbot)
-    assert again.window.navigation.currentRow() == 1
+    assert again.window.navigation.currentIndex() == 1
     assert again.window.pages.currentWidget().objectName() == "settings_crm"
     assert (again.window.width(), again.window.height()) == (760, 590)
 
@@ -241,14 +241,14 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
 
     controller = start_app(qtbot)
     window = controller.window
-    window.navigation.setCurrentRow(1)
+    window.navigation.setCurrentIndex(1)
     tracking = window.crm_settings.findChild(QCheckBox, "drip_tracking")
     assert tracking.isChecked()  # default on
     tracking.setChecked(False)
     asked = []
     monkeypatch.setattr(window.crm_settings, "_ask_leave",
                         lambda: asked.append(True) or QMessageBox.StandardButton.Cancel)
-    window.navigation.setCurrentRow(0)
+    window.navigation.setCurrentIndex(0)
     assert asked and window.pages.currentWidget() is window.crm_settings  # Cancel keeps the page
     window.crm_settings.apply()
 
@@ -257,7 +257,7 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
         return options["drip_tracking"]
 
     qtbot.waitUntil(lambda: saved_tracking() is False, timeout=5000)
-    window.navigation.setCurrentRow(0)
+    window.navigation.setCurrentIndex(0)
     assert window.pages.currentWidget() is window.dashboard
 
 

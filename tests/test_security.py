@@ -54,7 +54,7 @@ def test_no_secret_reaches_any_file_after_a_full_session(qtbot, services, user_d
 
     # 2. A CRM setting changed and applied.
     window = controller.window
-    window.navigation.setCurrentRow(1)
+    window.navigation.setCurrentIndex(1)
     window.crm_settings.findChild(QCheckBox, "drip_tracking").setChecked(False)
     window.crm_settings.apply()
 

@@ -7,16 +7,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QMainWindow,
-    QSplitter,
     QStackedWidget,
+    QTabBar,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -41,16 +40,18 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.dashboard = Dashboard()
         self._crm_panel = None  # built when first shown: most starts never open it
-        self.navigation = QListWidget()
+        # Tabs over the pages: the window's two sections side by side, one keypress apart.
+        self.navigation = QTabBar()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Sections"))
-        self.navigation.addItems([self.tr(page) for page in PAGES])
-        set_by_key(self.navigation, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
-        self.navigation.setMinimumWidth(self.navigation.sizeHintForColumn(0) + 2 * self.navigation.frameWidth() + 12)
+        self.navigation.setDocumentMode(True)
+        self.navigation.setExpanding(False)
+        for page in PAGES:
+            self.navigation.addTab(self.tr(page))
         self.pages = QStackedWidget()
         self.pages.addWidget(self.dashboard)
         self.pages.addWidget(QWidget())  # stands in for the CRM panel until it is first shown
-        self.navigation.currentRowChanged.connect(self._navigate)
+        self.navigation.currentChanged.connect(self._navigate)
 
         self.notices = QVBoxLayout()
         self.busy = QLabel()
@@ -60,13 +61,9 @@ class MainWindow(QMainWindow):
         body = QWidget()
         column = QVBoxLayout(body)
         column.addLayout(self.notices)
+        column.addWidget(self.navigation)
         column.addWidget(self.pages, 1)
-        splitter = QSplitter()
-        splitter.addWidget(self.navigation)
-        splitter.addWidget(body)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([self.navigation.minimumWidth(), 760])
-        self.setCentralWidget(splitter)
+        self.setCentralWidget(body)
         self.statusBar().addWidget(self.busy, 1)
         self.statusBar().addPermanentWidget(self.storage_label)
 
@@ -114,17 +111,15 @@ class MainWindow(QMainWindow):
         panel.setup_wizard_requested.connect(lambda: self.controller.open_wizard())
         return panel
 
-    def _action(self, text: str, slot: Callable[..., object], *, name: str = "",
-                shortcut: str | QKeySequence.StandardKey = "", tip: str = "") -> QAction:
-        """One of the window's actions. Its shortcut is set with setShortcuts: PySide's overload check
-        for setShortcut builds the `Qt` namespace at start-up (see widgets.set_by_key)."""
+    def _action(self, text: str, slot: Callable[..., object], *, name: str = "", shortcut: str = "",
+                tip: str = "") -> QAction:
+        """One of the window's actions. Its shortcut is set from text, by Qt's property system: PySide's
+        `QKeySequence` class (and its 70 standard keys) would otherwise load at start-up (see set_by_key)."""
         action = QAction(text, self)
         if name:
             action.setObjectName(name)
-        if isinstance(shortcut, QKeySequence.StandardKey):
-            action.setShortcuts(shortcut)
-        elif shortcut:
-            action.setShortcuts([QKeySequence(shortcut)])
+        if shortcut:
+            set_by_key(action, "shortcut", shortcut)
         if tip:
             action.setToolTip(tip)
         action.triggered.connect(slot)
@@ -137,7 +132,7 @@ class MainWindow(QMainWindow):
         self.test_all_action = self._action(self.tr("&Test all connections"),
                                             lambda: controller.test(list(self.dashboard.rows)),
                                             name="test_all_action", shortcut="Ctrl+T")
-        quit_action = self._action(self.tr("&Quit"), self.close, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = self._action(self.tr("&Quit"), self.close, shortcut="Ctrl+Q")  # Cmd+Q on macOS
         self.add_site_action = self._action(self.tr("&Add site…"), self.ask_add_site)
         self.rename_site_action = self._action(self.tr("&Rename site…"), self.ask_rename_site)
         self.remove_site_action = self._action(self.tr("Re&move site…"), self.ask_remove_site)
@@ -217,17 +212,17 @@ class MainWindow(QMainWindow):
         self.site_switcher.setCurrentText(self.controller.site)
         self.site_switcher.blockSignals(False)
 
-    def _navigate(self, row: int) -> None:
-        if row < 0 or row == self.pages.currentIndex():
+    def _navigate(self, index: int) -> None:
+        if index < 0 or index == self.pages.currentIndex():
             return
         if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             self.navigation.blockSignals(True)
-            self.navigation.setCurrentRow(self.pages.currentIndex())
+            self.navigation.setCurrentIndex(self.pages.currentIndex())
             self.navigation.blockSignals(False)
             return
-        if row == 1:
+        if index == 1:
             self.crm_settings  # noqa: B018 - builds the panel on first view
-        self.pages.setCurrentIndex(row)
+        self.pages.setCurrentIndex(index)
 
     def _crm_values_applied(self, service_id: str, values: dict[str, str]) -> None:
         """A changed non-secret value (Drip's account): its last test was for the old one."""
@@ -349,7 +344,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, str):
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         page = state.get("page", 0)
-        self.navigation.setCurrentRow(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
+        self.navigation.setCurrentIndex(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
 
     def closeEvent(self, event) -> None:
         if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():

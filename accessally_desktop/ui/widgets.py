@@ -42,13 +42,15 @@ STATUS_WORDS = {
 
 
 def set_by_key(target: QObject, name: str, keys: str) -> None:
-    """Set an enum or flags property by its key names: `set_by_key(label, "textInteractionFlags",
-    "TextSelectableByMouse")` does what `label.setTextInteractionFlags(Qt.TextInteractionFlag.
-    TextSelectableByMouse)` does.
+    """Set an enum, flags or key-sequence property from its text: `set_by_key(label,
+    "textInteractionFlags", "TextSelectableByMouse")` does what `label.setTextInteractionFlags(
+    Qt.TextInteractionFlag.TextSelectableByMouse)` does, `set_by_key(action, "shortcut", "Ctrl+T")`
+    what `action.setShortcut(QKeySequence("Ctrl+T"))` does.
 
     Only on the start-up path (the main window, the wizard's first page): the first use of PySide's
-    `Qt` namespace creates all of its ~100 Python enums, a fifth of a bare window's start-up, where
-    Qt's property system reads key names in C++. tests/test_startup.py keeps the start free of it.
+    `Qt` namespace creates all of its ~100 Python enums, a fifth of a bare window's start-up, and
+    `QKeySequence` its 70 standard keys, where Qt's property system reads the text in C++.
+    tests/test_startup.py keeps the start free of both.
     """
     if not target.setProperty(name, keys):
         raise ValueError(f"{type(target).__name__} has no property {name!r} that takes {keys!r}")
