@@ -1,4 +1,4 @@
-"""Cold start: process start -> first window shown and the event loop idle, against a bare QWizard.
+"""Cold start: process start -> first window painted and the event loop idle, against a bare QWizard.
 
 The app starts through its real entry point (`accessally_desktop.app.main`), as the command does.
 
@@ -24,15 +24,31 @@ import sys
 import tempfile
 import time
 
-# Both sides report the same way: once their first window is shown and the event loop is idle.
+# Both sides report the same way: once Qt has painted their first window (what the owner sees) and the
+# event loop is next idle. Reporting at show() alone favoured the bare QWizard: shown before its event
+# loop ran, it reported before it had painted anything, while the app, which shows its window from inside
+# the loop, had already painted its own.
 REPORT = r"""
 import resource, sys, time, json, os
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 
 def idle(wizard):
     print(json.dumps({"idle": time.time(), "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "wizard": wizard}), flush=True)
     os._exit(0)
+
+class FirstPaint(QObject):
+    # Watches one window: once Qt paints it (what the owner sees), reports when the loop is next idle.
+    def __init__(self, window, wizard):
+        super().__init__()
+        self.wizard = wizard
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() == event.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, lambda: idle(self.wizard))
+        return False
 """
 
 BASELINE = REPORT + r"""
@@ -40,8 +56,8 @@ from PySide6.QtWidgets import QApplication, QWizard, QWizardPage
 app = QApplication(sys.argv[:1])
 wizard = QWizard()
 wizard.addPage(QWizardPage())
+watch = FirstPaint(wizard, True)
 wizard.show()
-QTimer.singleShot(0, lambda: idle(True))
 app.exec()
 """
 
@@ -69,25 +85,26 @@ window.setCentralWidget(splitter)
 window.menuBar().addMenu("&File").addAction("Run Setup Wizard…")
 window.addToolBar("Main").addAction("Test all")
 window.statusBar().showMessage("Ready")
+watch = FirstPaint(window, False)
 window.show()
-QTimer.singleShot(0, lambda: idle(False))
 app.exec()
 """
 
-# The real entry point in the real order (the command line is parsed before Qt loads); the report
-# is queued when the controller's start (which shows the window, and the wizard on a fresh install)
-# returns. No app-wide event filter: it would make PySide resolve every lazily loaded class.
+# The real entry point in the real order, started without arguments as from the desktop; the report
+# watches the window the controller's start shows (the wizard on a fresh install) until it is painted.
+# No app-wide event filter: it would make PySide resolve every lazily loaded class.
 APP = r"""
-from accessally_desktop.app import build_parser, main
-build_parser().parse_args([])
-from accessally_desktop.ui import main as ui  # as main() does: the ui loads before anything of Qt
+from accessally_desktop.app import load_gui, main
+ui = load_gui()  # as main([]) does: the ui loads before anything of Qt
 """ + REPORT + r"""
 
 started = ui.AppController.start
 
 def start_then_report(controller):
+    global watch
     started(controller)
-    QTimer.singleShot(0, lambda: idle(controller.wizard is not None))
+    wizard = controller.wizard is not None
+    watch = FirstPaint(controller.wizard if wizard else controller.window, wizard)
 
 ui.AppController.start = start_then_report
 main([])

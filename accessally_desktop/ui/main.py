@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import linecache
 import logging
 import os
@@ -95,17 +96,22 @@ class AppController(QObject):
         return self.settings.current()
 
     def start(self) -> None:
-        if self.profile.configured or self.load_problem:
-            self.show_window()
-        if self._given_store is not None:
-            self._store_opened(OpenedStore(self._given_store))
-        else:
-            # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
-            QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
-        if self.load_problem:
-            self.say(self.load_problem, "settings_notice")
-        if not self.profile.configured:
-            self.open_wizard()
+        try:
+            if self.profile.configured or self.load_problem:
+                self.show_window()
+            if self._given_store is not None:
+                self._store_opened(OpenedStore(self._given_store))
+            else:
+                # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
+                QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
+            if self.load_problem:
+                self.say(self.load_problem, "settings_notice")
+            if not self.profile.configured:
+                self.open_wizard()
+        finally:
+            if not gc.isenabled():  # paused for the start-up by app.load_gui
+                gc.freeze()  # what the start-up built lives as long as the app: no collection looks at it again
+                gc.enable()
 
     def show_window(self) -> None:
         """Show the main window where it was last left (the first time it is shown)."""
@@ -124,6 +130,7 @@ class AppController(QObject):
         self.notice.emit(text, name)
 
     def _store_opened(self, opened: OpenedStore) -> None:
+        log.info("%s %s started; secrets go to %s", APP_NAME, __version__, opened.store.description)
         self.store_future.set_result(opened)
         services = self.profile.services()  # whatever a first test would load, loaded before it
         submit(lambda: [registry.get(s).warm_up() for s in services], lambda _: None, context=self)
@@ -387,8 +394,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
-    setup_logging()
-    log.info("%s %s starting", APP_NAME, __version__)
+    setup_logging()  # its first line says the app started, once the keyring is open (see _store_opened)
     _install_excepthook()
     if getattr(args, "sandbox", False):
         return _run_sandbox(app, args)
