@@ -167,6 +167,18 @@ def test_window_remembers_size_position_and_page(qtbot, configured, no_dialogs) 
     assert (again.window.width(), again.window.height()) == (760, 590)
 
 
+def test_the_sections_switch_from_the_keyboard(qtbot, configured, no_dialogs) -> None:
+    from PySide6.QtCore import Qt
+
+    window = start_app(qtbot).window
+    window.activateWindow()
+    window.navigation.setFocus()
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Right)
+    assert window.pages.currentWidget().objectName() == "settings_crm"
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Left)
+    assert window.pages.currentWidget() is window.dashboard
+
+
 def test_sites_can_be_added_renamed_and_removed_with_confirmation(qtbot, configured, no_dialogs) -> None:
     asked, answers = no_dialogs
     controller = start_app(qtbot)

@@ -77,3 +77,23 @@ def test_sandbox_starts_and_quits_as_a_process(tmp_path) -> None:
     assert "Traceback" not in out.stderr
     assert (tmp_path / "CONFIG" / "AccessAlly Desktop").exists() is False or \
         not (tmp_path / "CONFIG" / "AccessAlly Desktop" / "settings.json").exists()
+
+
+def test_a_client_that_leaves_mid_answer_prints_no_traceback(capfd) -> None:
+    """A cancelled test or a quitting app hangs up on the stand-in: normal, and not worth a traceback
+    on the terminal of a --sandbox session."""
+    import socket
+    import struct
+    import time
+
+    from accessally_desktop.sandbox.ontraport import OntraportSandbox
+
+    with OntraportSandbox() as server:
+        server.inject("slow", delay=0.2)
+        host, port = server.url.removeprefix("http://").split(":")
+        for _ in range(3):
+            with socket.create_connection((host, int(port))) as client:
+                client.sendall(b"GET /1/objects/meta HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
+        time.sleep(0.5)  # the answers, written now, meet connections that were reset
+    assert "Traceback" not in capfd.readouterr().err

@@ -9,10 +9,12 @@ misbehave (`inject`) the ways real servers do: slow, silent, reset, HTML, huge, 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -23,6 +25,8 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 HANG_LIMIT = 120.0  # a "never answers" server still gives up eventually, so no test can hang forever
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -94,8 +98,7 @@ class SandboxServer:
         class Handler(_Handler):
             sandbox = server
 
-        httpd = ThreadingHTTPServer((self._host, self._port), Handler)
-        httpd.daemon_threads = True
+        httpd = _Server((self._host, self._port), Handler)
         if self._tls is not None:
             httpd.socket = self._tls.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
@@ -180,6 +183,17 @@ class SandboxServer:
 
     def not_found(self, request: Request) -> Response:
         return json_response({"error": f"No route {request.method} {request.path}"}, 404)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer (a cancelled test, an app that quit, a refused
+        certificate) is normal here; anything else goes to the log, not as a traceback on the
+        terminal of a --sandbox session."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            log.warning("stand-in request from %s failed", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.dashboard = Dashboard()
         self._crm_panel = None  # built when first shown: most starts never open it
-        # Tabs over the pages: the window's two sections side by side, one keypress apart.
+        # Tabs over the pages: Tab reaches them and the arrow keys switch between the two sections.
         self.navigation = QTabBar()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Sections"))
