@@ -79,12 +79,12 @@ def test_sandbox_starts_and_quits_as_a_process(tmp_path) -> None:
         not (tmp_path / "CONFIG" / "AccessAlly Desktop" / "settings.json").exists()
 
 
-def test_a_client_that_leaves_mid_answer_prints_no_traceback(capfd) -> None:
+def test_a_client_that_leaves_mid_answer_prints_no_traceback(qtbot, capfd) -> None:
     """A cancelled test or a quitting app hangs up on the stand-in: normal, and not worth a traceback
     on the terminal of a --sandbox session."""
     import socket
     import struct
-    import time
+    import threading
 
     from accessally_desktop.sandbox.ontraport import OntraportSandbox
 
@@ -95,5 +95,10 @@ def test_a_client_that_leaves_mid_answer_prints_no_traceback(capfd) -> None:
             with socket.create_connection((host, int(port))) as client:
                 client.sendall(b"GET /1/objects/meta HTTP/1.1\r\nHost: x\r\n\r\n")
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
-        time.sleep(0.5)  # the answers, written now, meet connections that were reset
+
+        def answered() -> bool:  # each request's thread wrote its answer into a reset connection and ended
+            handlers = [t for t in threading.enumerate() if t.name.endswith("(process_request_thread)")]
+            return len(server.requests) == 3 and not handlers
+
+        qtbot.waitUntil(answered, timeout=5000)
     assert "Traceback" not in capfd.readouterr().err
