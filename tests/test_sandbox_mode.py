@@ -91,9 +91,12 @@ def test_a_client_that_leaves_mid_answer_prints_no_traceback(qtbot, capfd) -> No
     with OntraportSandbox() as server:
         server.inject("slow", delay=0.2)
         host, port = server.url.removeprefix("http://").split(":")
-        for _ in range(3):
+        for sent in range(1, 4):
             with socket.create_connection((host, int(port))) as client:
                 client.sendall(b"GET /1/objects/meta HTTP/1.1\r\nHost: x\r\n\r\n")
+                # hang up only once the stand-in has read the request, so it is mid-answer (a reset that
+                # comes first makes the read fail instead, and the request is never counted)
+                qtbot.waitUntil(lambda: len(server.requests) == sent, timeout=5000)
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
 
         def answered() -> bool:  # each request's thread wrote its answer into a reset connection and ended
