@@ -508,10 +508,15 @@ def test_settings_load_accepts_only_what_save_can_write(tmp_path: Path) -> None:
     assert store.load().settings == outcome.settings
 
 
-@pytest.mark.parametrize("site_url", ["[", "https://[::1", "http://]x", "https://members.example.com:99999"])
-def test_a_broken_site_address_is_a_format_error_not_a_crash(site_url: str, safety_nets: _Caught) -> None:
-    report = registry.get("license").check_format({"license_key": "0123456789abcdef0123456789abcdef",
-                                                   "site_url": site_url})
+ADDRESS_FIELDS = [("license", "site_url", {"license_key": "0123456789abcdef0123456789abcdef"}),
+                  ("activecampaign", "account_url", {"api_key": "a" * 72})]
+
+
+@pytest.mark.parametrize(("service_id", "field", "others"), ADDRESS_FIELDS, ids=[s for s, _, _ in ADDRESS_FIELDS])
+@pytest.mark.parametrize("address", ["[", "https://[::1", "http://]x", "https://[demo.api-us1.com",
+                                     "https://members.example.com:99999"])
+def test_a_broken_address_is_a_format_error_not_a_crash(service_id: str, field: str, others: dict[str, str],
+                                                         address: str, safety_nets: _Caught) -> None:
+    report = registry.get(service_id).check_format({**others, field: address})
     assert not safety_nets.crashes(), safety_nets.crashes()
-    if "99999" not in site_url:  # a bad port is the server's to refuse; the brackets are ours
-        assert not report.ok and report.for_field("site_url")
+    assert not report.ok and report.for_field(field), report

@@ -271,6 +271,25 @@ def test_missing_webhook_endpoint_is_reported(serve) -> None:
     assert "No Stripe webhook endpoint points to https://members.example.com" in result.message
 
 
+def test_an_endpoint_address_that_is_not_a_url_is_passed_over(serve) -> None:
+    """A proxy or a broken account may list an address urlsplit cannot read: the others still count."""
+    server = serve("stripe", webhook_endpoints=[
+        {"id": "we_bad", "url": "https://[members.example.com/hook", "status": "enabled"},
+        {"id": "we_port", "url": "https://members.example.com:99999/hook", "status": "enabled"},
+        {"id": "we_ok", "url": "https://members.example.com/hook", "status": "enabled"}])
+    result = STRIPE.webhook_status(server.credentials(), "https://members.example.com")
+    assert result.status == Status.OK, result
+    assert result.account.extra["webhook"] == "enabled"
+    assert [c.id for c in result.choices] == ["we_ok"]
+
+
+def test_webhook_check_of_a_site_address_that_is_not_a_url(serve) -> None:
+    server = serve("stripe")
+    result = STRIPE.webhook_status(server.credentials(), "https://[members.example.com")
+    assert result.status == Status.INVALID_FORMAT
+    assert server.requests == []
+
+
 def test_webhook_check_with_a_key_that_may_not_read_them(serve) -> None:
     serve("stripe")
     result = STRIPE.webhook_status({"publishable_key": fake.PUBLISHABLE_KEY, "secret_key": fake.RESTRICTED_KEY},

@@ -24,7 +24,7 @@ from .base import (
 )
 from .registry import display_name
 from .status import Failure, Status
-from .transport import Attempt, Reply, is_loopback_host
+from .transport import Attempt, Reply, is_loopback_host, split_url
 
 WHERE = "In ActiveCampaign: Settings > Developer, under API Access."
 URL_HELP = ("In ActiveCampaign: Settings > Developer, the URL under API Access "
@@ -187,13 +187,13 @@ class ActiveCampaign(Integration):
 
 
 def _check_url(url: str) -> list[Problem]:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    parts = split_url(url)
+    host = ((parts and parts.hostname) or "").lower()
     if host == "activehosted.com" or host.endswith(".activehosted.com"):
         return [Problem("account_url", "error",
                         "This is your ActiveCampaign app address, not its API URL. In ActiveCampaign go to "
                         "Settings > Developer and copy the URL under API Access (like https://ACCOUNT.api-us1.com).")]
-    if parts.scheme not in ("http", "https") or not host:
+    if parts is None or parts.scheme not in ("http", "https") or not host:
         return [Problem("account_url", "error",
                         "The API URL must be a full web address starting with https://, like "
                         "https://ACCOUNT.api-us1.com. Copy it from Settings > Developer.")]

@@ -14,10 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 from .status import DEFAULT_TIMEOUT, Failure, Status
-from .transport import Attempt, is_loopback_host
+from .transport import Attempt, is_loopback_host, split_url
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +291,8 @@ _LOOPBACK_HINT = "Plain http:// is only allowed to this computer (127.0.0.1); us
 
 def check_transport_url(url: str, *, what: str) -> None:
     """Refuse anything but https://, or http:// to loopback. Raises ValueError with a user message."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"The {what} {url!r} is not a web address (https://…).")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(f"The {what} {url!r} uses plain http://. {_LOOPBACK_HINT}")

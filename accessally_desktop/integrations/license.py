@@ -18,12 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from .base import Account, CheckResult, Field, Integration, Problem
 from .registry import display_name
 from .status import DEFAULT_TIMEOUT, Failure, Status
-from .transport import Attempt, is_loopback_host
+from .transport import Attempt, is_loopback_host, split_url
 
 # ASSUMPTION (providers.md §8.2, UNCONFIRMED): the store that issues AccessAlly keys and runs EDD SL.
 DEFAULT_STORE_URL = "https://accessally.com"
@@ -288,16 +287,12 @@ def _from_timestamp(value: Any) -> datetime | None:
 
 
 def _site_problem(site: str) -> str:
-    try:
-        parts = urlsplit(site)
-    except ValueError:  # an unbalanced "[" (IPv6 bracket) and the like
+    parts = split_url(site)
+    if parts is None:  # an unbalanced "[" (IPv6 bracket), a port over 65535
         return "The site address is not a web address. Enter it like https://members.example.com."
     if parts.scheme.lower() not in ("http", "https"):
         return "The site address must start with https:// (or http://), e.g. https://members.example.com."
-    try:
-        host = parts.hostname or ""
-    except ValueError:
-        host = ""
+    host = parts.hostname or ""
     if not host:
         return "The site address has no site name in it. Enter it like https://members.example.com."
     if "." not in host and not is_loopback_host(host):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote_plus, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import httpx
@@ -44,13 +44,26 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def split_url(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for text that cannot be a URL at all ("http://[", a port over 65535).
+
+    Fields, environment variables and servers' replies can hold anything; urlsplit and its
+    `hostname`/`port` raise ValueError on such text, which would otherwise reach the owner as a
+    crash instead of a message saying the address is not a web address."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname, parts.port  # both parse on access, and may raise
+    except ValueError:
+        return None
+    return parts
+
+
 def redact_url(url: str) -> str:
     """A URL safe for logs and details: credential-like query values are masked."""
-    try:
-        parts = urlsplit(str(url))
-        port = parts.port
-    except ValueError:  # "http://[", a port over 65535: a server's Location header can say anything
+    parts = split_url(str(url))
+    if parts is None:
         return "(an address that is not valid)"
+    port = parts.port
     # Joined by hand: urlencode(safe="•") would still percent-encode the non-ASCII mask.
     query = "&".join(f"{quote_plus(k)}={'••••' if SENSITIVE_PARAMS.search(k) else quote_plus(v)}"
                      for k, v in parse_qsl(parts.query, keep_blank_values=True))
