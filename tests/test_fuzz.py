@@ -85,6 +85,7 @@ field_value = st.one_of(
     # shapes owners really paste: keys with padding, URLs, other services' keys
     st.sampled_from(["  sk_live_" + "a" * 24 + "\n", "pk_test_abc", "whsec_123", "kit_" + "A" * 20, "KeapAK-x",
                      "https://acme.activehosted.com", "http://acme.api-us1.com/api/3/", "https://[::1",
+                     "https://acme.api-us1.com:99999", "http://]x",
                      "0123456789abcdef0123456789abcdef", "name_api1.example.com", "https://www.getdrip.com/1234567/",
                      "ATdemo" + "x" * 80, "live", "sandbox", "LIVE", "", " ", "\u00a0"]),
 )
