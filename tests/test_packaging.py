@@ -11,6 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from accessally_desktop import APP_NAME
 from accessally_desktop.app import build_parser
@@ -50,11 +51,37 @@ def test_spec_and_hook_parse_and_name_the_files_they_use() -> None:
     compile((PACKAGING / "entry.py").read_text(encoding="utf-8"), "entry.py", "exec")
 
 
-def test_build_tools_are_pinned() -> None:
+def _build_requirements() -> list[Requirement]:
     lines = [line.split("#")[0].strip() for line in (PACKAGING / "requirements-build.txt").read_text().splitlines()]
-    pins = dict(line.split("==") for line in lines if line)
+    return [Requirement(line) for line in lines if line]
+
+
+def test_build_tools_are_pinned() -> None:
+    pins = {r.name: r.specifier for r in _build_requirements() if r.name != "PySide6-Essentials"}
     assert set(pins) == {"pyinstaller", "pyinstaller-hooks-contrib"}
-    assert all(version[0].isdigit() for version in pins.values())
+    assert all(len(spec) == 1 and next(iter(spec)).operator == "==" for spec in pins.values())
+
+
+@pytest.mark.parametrize("source", ["pyproject.toml", "requirements-build.txt"])
+def test_the_qt_release_that_aborts_python_3_11_is_never_installed_there(source: str) -> None:
+    """PySide6 6.12.0 drops references to None/True on 3.11 (tests/test_refcount_canary.py)."""
+    if source == "pyproject.toml":
+        import tomllib
+
+        project = tomllib.loads((PACKAGING.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        requirements = [Requirement(line) for line in project["dependencies"]]
+    else:
+        requirements = _build_requirements()
+    qt = [r for r in requirements if r.name == "PySide6-Essentials"]
+
+    def allowed(version: str, python: str) -> bool:
+        applying = [r for r in qt if r.marker is None or r.marker.evaluate({"python_version": python})]
+        return all(r.specifier.contains(version) for r in applying)
+
+    assert not allowed("6.12.0", "3.11")
+    assert allowed("6.11.3", "3.11")
+    if source == "pyproject.toml":  # the build adds only the exclusion; the app's own range comes from here
+        assert allowed("6.12.0", "3.12") and allowed("6.12.0", "3.13")
 
 
 def test_the_qt_hook_drops_unused_plugins_and_keeps_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
