@@ -58,7 +58,7 @@ class ActiveCampaign(Integration):
                 "and later buys. Make that form in ActiveCampaign under Website > Forms, then choose it in "
                 "AccessAlly's Settings.")
     fields = (
-        Field("account_url", "API URL", URL_HELP, placeholder="https://ACCOUNT.api-us1.com"),
+        Field("account_url", "API URL", URL_HELP, placeholder="https://ACCOUNT.api-us1.com", address=True),
         Field("api_key", "API Key", WHERE, secret=True),
     )
     lists = {"forms": "Opt-in forms"}

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
+from . import characters
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, is_loopback_host, split_url
 
@@ -38,6 +39,7 @@ class Field:
     default: str = ""
     placeholder: str = ""
     group: str = ""  # fields that only count together (PayPal's signature trio vs REST pair)
+    address: bool = False  # a web address: may hold international letters; every other value is plain ASCII
 
 
 @dataclass(frozen=True)
@@ -187,31 +189,50 @@ class Integration(ABC):
     # -- format check ----------------------------------------------------------------------------
 
     def check_format(self, values: Mapping[str, object]) -> FormatReport:
-        """Trim, check required fields, then the service's own shape checks. Instant, no I/O."""
+        """Clean, check required fields and characters, then the service's own shape checks. Instant, no I/O.
+
+        Every value the app tests or saves passes through here: see `characters` for what is removed
+        (with a note) and what cannot be sent (an error, so no request is ever made with it)."""
         cleaned: dict[str, str] = {}
         problems: list[Problem] = []
         for f in self.fields:
             raw = values.get(f.name)
             text = "" if raw is None else str(raw)
-            trimmed = text.strip()
-            if trimmed != text and trimmed:
+            value, removed, trimmed = characters.clean(text)
+            if removed:
+                problems.append(Problem(f.name, "note", characters.removed_note(removed, f.label)))
+            if trimmed:
                 problems.append(Problem(f.name, "note", f"Removed spaces or line breaks around the {f.label}."))
-            cleaned[f.name] = trimmed or (f.default if not text else "")
-        for f in self.fields:
-            if f.required and not cleaned[f.name]:
-                problems.append(Problem(f.name, "error", f"Enter the {f.label}. {f.help}"))
-            elif f.choices and cleaned[f.name] and cleaned[f.name] not in {v for v, _ in f.choices}:
-                allowed = ", ".join(v for v, _ in f.choices)
-                problems.append(Problem(f.name, "error", f"The {f.label} must be one of: {allowed}."))
+            cleaned[f.name] = value or (f.default if not text else "")
         for f in self.fields:
             value = cleaned[f.name]
-            if value and any(ch.isspace() for ch in value) and not f.choices:
-                problems.append(Problem(f.name, "error", f"The {f.label} has a space or line break inside it; copy it again in one piece."))
+            if f.required and not value:
+                problems.append(Problem(f.name, "error", f"Enter the {f.label}. {f.help}"))
+            elif f.choices and value and value not in {v for v, _ in f.choices}:
+                allowed = ", ".join(v for v, _ in f.choices)
+                problems.append(Problem(f.name, "error", f"The {f.label} must be one of: {allowed}."))
+            elif value and not f.choices:
+                problem = self._character_problem(f, value)
+                if problem:
+                    problems.append(Problem(f.name, "error", problem))
         try:
             problems.extend(self.validate(cleaned))
         except Exception:  # a shape check must never take the page down
             log.exception("format check of %s failed", self.id)
         return FormatReport(cleaned, tuple(problems))
+
+    def _character_problem(self, f: Field, value: str) -> str | None:
+        """A character no request may carry: a control character, a space inside (two values pasted
+        together?), or anything but printable ASCII outside a web address (keys and ids travel in
+        HTTP headers, which cannot hold it)."""
+        why = characters.unsendable(value, ascii_only=not f.address)
+        if why:
+            return f"The {f.label} {why}. Copy or type it again."
+        if " " in value or "\t" in value:
+            gap = "tab" if "\t" in value else "space"
+            return (f"The {f.label} has a {gap} inside it; copy it again in one piece (it may be two values "
+                    "pasted together).")
+        return None
 
     def validate(self, values: dict[str, str]) -> list[Problem]:
         """Service-specific shape checks on trimmed values. May fill derived values in place."""

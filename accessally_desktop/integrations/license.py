@@ -109,7 +109,7 @@ class License(Integration):
     where_to_find = WHERE
     fields = (
         Field("license_key", "License Key", WHERE, secret=True),
-        Field("site_url", "Site address", WHERE_SITE, placeholder="https://members.example.com"),
+        Field("site_url", "Site address", WHERE_SITE, placeholder="https://members.example.com", address=True),
     )
 
     # -- configuration -------------------------------------------------------------------------
