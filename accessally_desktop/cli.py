@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,9 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds to wait for each service (default {DEFAULT_TIMEOUT:g})")
 
 
-def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: TextIO | None = sys.stdout,
         stderr: TextIO = sys.stderr) -> int:
     try:
+        if stdout is None:
+            raise UsageError("standard output is closed; nothing could be printed.")
         if not 0 < args.timeout <= 600:
             raise UsageError("--timeout must be between 0 and 600 seconds.")
         unknown = [s for s in args.service if s not in registry.SERVICE_IDS]
@@ -61,27 +65,50 @@ def run(args: argparse.Namespace, stdin: TextIO = sys.stdin, stdout: TextIO = sy
     jobs = [(service_id, credentials.get(service_id, {})) for service_id in dict.fromkeys(selected)]
     results = run_tests(jobs, timeout=args.timeout)
     if args.json:
-        json.dump([r.as_json() for r in results], stdout, indent=2, ensure_ascii=False)
-        stdout.write("\n")
+        text = json.dumps([r.as_json() for r in results], indent=2, ensure_ascii=False) + "\n"
     else:
-        stdout.write(format_table(results))
+        text = format_table(results)
+    try:
+        stdout.write(text)
+        stdout.flush()
+    except (OSError, ValueError) as exc:  # a closed pipe, a full disk
+        _discard_unwritten(stdout)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        print(f"accessally-desktop check: the results could not be written to standard output ({reason}).",
+              file=stderr)
+        return EXIT_USAGE
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _discard_unwritten(stdout: TextIO) -> None:
+    """Point the broken output at the null device, so Python's own flush at exit fails no more."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's StringIO): nothing to flush
+        pass
 
 
 def read_credentials(source: str, stdin: TextIO) -> dict[str, dict[str, str]]:
     """Parse and shape-check the credentials document. Raises UsageError with what is wrong."""
+    from .transfer import MAX_FILE_BYTES
+
+    where = "standard input" if source == "-" else source
     try:
-        if source == "-":
-            text = stdin.read()
-        else:
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Cannot read {source}: {getattr(exc, 'strerror', None) or exc}.") from None
+        data = _read_stdin(stdin, MAX_FILE_BYTES + 1) if source == "-" else _read_regular_file(source, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {where}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UsageError(f"{where} is too big for credentials (over {MAX_FILE_BYTES // 1024} KB; "
+                         "a real credentials file is a few hundred bytes).")
     try:
-        document = json.loads(text)
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{where} is not text in UTF-8.") from None
+    except RecursionError:
+        raise UsageError(f"{where} is nested too deeply to be credentials.") from None
     except ValueError as exc:
-        where = "standard input" if source == "-" else source
         raise UsageError(f"{where} is not valid JSON ({exc}).") from None
     if not isinstance(document, dict):
         raise UsageError('The credentials must be a JSON object: {"<service id>": {"<field>": "<value>"}}.')
@@ -95,6 +122,26 @@ def read_credentials(source: str, stdin: TextIO) -> dict[str, dict[str, str]]:
             raise UsageError(f'"{service_id}" must map to an object of fields, e.g. {{"api_key": "…"}}.')
         credentials[service_id] = {name: _as_text(service_id, name, value) for name, value in fields.items()}
     return credentials
+
+
+def _read_stdin(stdin: TextIO | None, limit: int) -> bytes:
+    if stdin is None:
+        raise UsageError("standard input is closed; pass the credentials on it or with --credentials FILE.")
+    try:
+        buffer = getattr(stdin, "buffer", None)
+        return buffer.read(limit) if buffer is not None else stdin.read(limit).encode("utf-8")
+    except ValueError:  # a closed file object
+        raise UsageError("standard input is closed; pass the credentials on it or with --credentials FILE.") from None
+
+
+def _read_regular_file(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of an ordinary file; a FIFO, a device or a folder is refused without waiting."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UsageError(f"{path} is not an ordinary file; pass a .json file, or \"-\" for standard input.")
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit)
 
 
 def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
