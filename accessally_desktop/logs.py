@@ -33,7 +33,7 @@ MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words; a real creden
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
 # Parameter names whose value is a credential; transport.redact_url masks them in URLs too.
-SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|password|pwd|signature|license)", re.I)
+SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|password|pwd|signature|license|serial)", re.I)
 _SENSITIVE = SENSITIVE_PARAMS.pattern
 _NAME_CHARS = r"[\w.\-\[\]]"
 

@@ -136,7 +136,8 @@ def test_check_tests_the_saved_configuration_of_the_last_site(stand_ins, secret_
     profile.crm = "drip"
     drip = servers["drip"].credentials()
     lic = servers["license"].credentials()
-    profile.values = {"drip": {"account_id": drip["account_id"]}, "license": {"site_url": lic["site_url"]}}
+    profile.values = {"drip": {"account_id": drip["account_id"]}, "license": {"site_url": lic["site_url"],
+                                                                                      "email": lic["email"]}}
     profile.results = {"drip": SavedResult("ok", "Connected.")}
     Storage(store, open_store().store).commit(settings, profile.name, {"drip.api_token": drip["api_token"],
                                                                        "license.license_key": lic["license_key"]})

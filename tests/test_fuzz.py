@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
+import phpserialize
 import pytest
 from hypothesis import HealthCheck, currently_in_test_context, given, note, settings
 from hypothesis import strategies as st
@@ -145,8 +146,25 @@ def _json_object(answer: Reply) -> dict[str, Any] | None:
 
 
 def _license(answer: Reply) -> bool:
-    data = _json_object(answer)
-    return data is not None and data.get("license") in ("valid", "deactivated")
+    """A PHP-serialized array with a version, or with an error whose code is not above 900."""
+    if answer.status != 200 or answer.body.lstrip()[:1] == b"<":
+        return False
+    def refuse(*_: Any) -> Any:
+        raise ValueError("object")
+    try:
+        data = phpserialize.loads(answer.body, decode_strings=True, object_hook=refuse)
+    except (ValueError, TypeError, IndexError, KeyError, RecursionError, UnicodeError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if "error" in data:
+        code = data.get("error-code")
+        try:
+            return isinstance(code, (bool, dict)) or code is None or not float(str(code).strip()) > 900
+        except ValueError:
+            return True
+    version = data.get("version")
+    return isinstance(version, (str, int, float)) and not isinstance(version, bool) and bool(str(version).strip())
 
 
 def _keap(answer: Reply) -> bool:
@@ -225,9 +243,8 @@ def _paypal_rest(answer: Reply) -> bool:
 
 
 CASES: dict[str, tuple[str, Callable[[SandboxServer], dict[str, str]], str, tuple[str, ...], Callable[[Reply], bool]]] = {
-    "license": ("license", lambda s: s.credentials(), "/",
-                ("license", "success", "error", "expires", "customer_name", "customer_email", "payment_id",
-                 "license_limit", "activations_left", "site_count", "item_name", "max_sites"), _license),
+    "license": ("license", lambda s: s.credentials(), "/", ("version", "error", "error-code", "message", "tested",
+                                                             "info"), _license),
     "keap": ("infusionsoft", lambda s: s.credentials(), "/crm/rest/v1/account/profile",
              ("name", "email", "website", "time_zone", "address", "message", "fault", "faultstring", "detail",
               "errorcode", "status", "localizedMessage"), _keap),
@@ -263,7 +280,7 @@ CASES: dict[str, tuple[str, Callable[[SandboxServer], dict[str, str]], str, tupl
 }
 
 # Values a real answer holds: mixed into generated JSON so near-valid shapes come up often.
-VOCABULARY = ["valid", "deactivated", "expired", "inactive", "site_inactive", "invalid", "failed", "lifetime",
+VOCABULARY = ["7.4.2", "900", "901", "1e3", "valid", "expired", "invalid", "lifetime",
               "Success", "SuccessWithWarning", "Failure", "10002", "acct_1Fuzz", "acct_", "secret_key_required",
               "1234567", "0", "", " ", "Acme", "a@b.example", "2026-07-05 23:59:59", "99999999999999999999", "²",
               0, 1, -1, 1234567, 10**30, -(10**12), 1.5, True, False, None, [], {}]
@@ -289,7 +306,10 @@ def bodies(keys: tuple[str, ...]) -> st.SearchStrategy[tuple[bytes, str]]:
     weird = st.sampled_from([b"", b"null", b"[]", b"{}", b"NaN", b'{"a": Infinity}', b"[" * 5000 + b"]" * 5000,
                              b"\xff\xfe\x00{", HTML_PAGE.encode(), b"<html>", b"\x1f\x8b\x08\x00garbage",
                              '{"name": "\ud800"}'.encode("utf-8", "surrogatepass")])
-    body = st.one_of(as_json, objects, objects, form, weird, st.binary(max_size=400))
+    as_php = st.builds(phpserialize.dumps, json_values(keys))  # AccessAlly's license server speaks PHP
+    php_arrays = st.builds(phpserialize.dumps, st.dictionaries(st.sampled_from(keys), json_values(keys), min_size=1,
+                                                               max_size=6))
+    body = st.one_of(as_json, objects, objects, form, weird, as_php, php_arrays, st.binary(max_size=400))
     content_type = st.sampled_from(["application/json", "application/json; charset=utf-8", "text/html",
                                     "text/plain", "application/x-www-form-urlencoded", "", "application/json, text/html"])
     return st.tuples(body, content_type)
@@ -394,6 +414,10 @@ def _json(status: int, data: Any, **headers: str) -> Response:
     return Response(status, json.dumps(data).encode(), {"Content-Type": "application/json", **headers})
 
 
+def _php(status: int, data: Any) -> Response:
+    return Response(status, phpserialize.dumps(data), {"Content-Type": "text/html; charset=UTF-8"})
+
+
 # Answers hypothesis found (or that sit next to one it found), kept so they are tried on every run.
 FOUND = [
     ("keap", _json(200, {"name": None}), Status.BAD_RESPONSE),
@@ -407,11 +431,13 @@ FOUND = [
     ("drip_any_account", _json(200, {"accounts": [{"id": True}]}), Status.BAD_RESPONSE),
     ("paypal_rest", _json(200, {"access_token": True}), Status.BAD_RESPONSE),
     ("paypal_rest", _json(200, {"access_token": ["x"]}), Status.BAD_RESPONSE),
-    ("license", _json(200, {"license": "valid", "expires": 10**30, "customer_email": "a@b.example"}), Status.OK),
-    ("license", _json(200, {"license": "expired", "expires": "99999999999999999999", "payment_id": 1}),
-     Status.FORBIDDEN),
-    ("license", _json(200, {"license": "valid", "expires": "²", "payment_id": 1}), Status.OK),
-    ("license", _json(200, {"license": "valid", "expires": -(10**12), "payment_id": 1}), Status.OK),
+    ("license", _php(200, {"version": True}), Status.BAD_RESPONSE),
+    ("license", _php(200, {"version": {"0": "7"}}), Status.BAD_RESPONSE),
+    ("license", _php(200, {"version": " "}), Status.BAD_RESPONSE),
+    ("license", _php(200, {"version": 10**30, "message": {"a": [None, True]}}), Status.OK),
+    ("license", _php(200, {"error": None, "error-code": "1e400"}), Status.INVALID_CREDENTIALS),
+    ("license", _php(200, {"error": ["a"], "error-code": "nan"}), Status.OK),
+    ("license", _php(200, {"version": "7.4.2", "error-code": 999}), Status.OK),
     ("ontraport", _json(302, {}, Location="http://["), Status.BAD_RESPONSE),
     ("stripe_account", _json(301, {}, Location="https://evil.example:99999/"), Status.BAD_RESPONSE),
     ("paypal_nvp", _json(429, {}, **{"Retry-After": "inf"}), Status.RATE_LIMITED),
@@ -509,7 +535,7 @@ def test_settings_load_accepts_only_what_save_can_write(tmp_path: Path) -> None:
     assert store.load().settings == outcome.settings
 
 
-ADDRESS_FIELDS = [("license", "site_url", {"license_key": "0123456789abcdef0123456789abcdef"}),
+ADDRESS_FIELDS = [("license", "site_url", {"license_key": "AA-7F3A9C2E-0B1D-4E8F-9A6C", "email": "a@b.example"}),
                   ("activecampaign", "account_url", {"api_key": "a" * 72})]
 
 

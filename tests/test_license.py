@@ -1,288 +1,194 @@
-"""AccessAlly license over EDD Software Licensing: check, activate, deactivate, and every status code."""
+"""AccessAlly's license over the vendor's hosted_plugin protocol: e-mail + serial, a PHP-serialized reply."""
 
 from __future__ import annotations
 
 import json
 
+import phpserialize
 import pytest
 
 from accessally_desktop.integrations import Status, registry
-from accessally_desktop.integrations.license import DEFAULT_ITEM_ID, ITEM_ID_ENV_VAR, OUTCOMES
+from accessally_desktop.integrations.license import DEFAULT_LICENSE_URL
 from accessally_desktop.sandbox.license import (
-    BUNDLE_KEY,
-    DISABLED_KEY,
-    EXPIRED_KEY,
-    FRESH_KEY,
-    FULL_KEY,
-    LIFETIME_KEY,
-    OTHER_ITEM_ID,
-    OTHER_PRODUCT_KEY,
+    EMAIL,
+    EXPIRED_UPDATES_SERIAL,
+    GARBAGE_SERIAL,
+    HTML_SERIAL,
+    LATEST_VERSION,
+    NO_CODE_SERIAL,
+    NOTICE_SERIAL,
+    OBJECT_SERIAL,
+    REVOKED_SERIAL,
     SITE_URL,
-    VALID_KEY,
-    clean_site_url,
+    UNKNOWN_ERROR,
+    VALID_SERIAL,
 )
 
 lic = registry.get("license")
 
-NEW_SITE = "https://new-site.example.com"
-UNKNOWN_KEY = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def _default_item_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test inherits a product id override from the shell."""
-    monkeypatch.delenv(ITEM_ID_ENV_VAR, raising=False)
-
 
 @pytest.fixture
 def server(serve):
-    """The license store stand-in, with the integration pointed at it."""
+    """The license server stand-in, with the integration pointed at it."""
     return serve("license")
 
 
-def _long_date(when) -> str:
-    return f"{when.day} {when:%B} {when.year}"
+def _values(serial: str = VALID_SERIAL, email: str = EMAIL, site: str = SITE_URL) -> dict[str, str]:
+    return {"email": email, "license_key": serial, "site_url": site}
 
 
-def _values(key: str, site: str = SITE_URL) -> dict[str, str]:
-    return {"license_key": key, "site_url": site}
+def _php_reply(server, data: object) -> None:
+    server.inject("status", code=200, body=phpserialize.dumps(data), content_type="text/html; charset=UTF-8")
 
 
-def test_fields_are_a_secret_key_and_the_site_address() -> None:
-    assert [f.name for f in lic.fields] == ["license_key", "site_url"]
-    assert lic.field("license_key").secret and not lic.field("site_url").secret
-    assert (lic.kind, lic.name) == ("license", "AccessAlly license")
+def test_fields_are_the_license_email_the_serial_key_and_the_site_address() -> None:
+    assert [f.name for f in lic.fields] == ["email", "license_key", "site_url"]
+    assert [f.label for f in lic.fields] == ["License e-mail", "Serial Key", "Site address"]
+    assert lic.field("license_key").secret and not lic.field("email").secret
+    assert "vault" in lic.field("license_key").help and "bought" in lic.field("email").help
+    assert lic.default_base_url == DEFAULT_LICENSE_URL == "https://members.ambitionally.com/hosted_plugin/accessally"
 
 
-def test_valid_license_shows_expiry_and_activations(server) -> None:
-    result = lic.test(server.credentials())
+def test_good_license_shows_the_latest_version(server) -> None:
+    result = lic.test(_values())
     assert result.status == Status.OK, result
-    expires = server.licenses[VALID_KEY].expires
-    assert result.message.startswith(f"Active until {_long_date(expires)}.")
-    assert "2 of 3 site activations left" in result.message
-    assert result.account.name == "Jane Doe" and result.account.email == "jane@members.example.com"
-    assert dict(result.account.extra) == {"expires": expires.strftime("%Y-%m-%d %H:%M:%S"),
-                                          "activations_left": "2", "license_limit": "3", "site_count": "1"}
+    assert f"Latest AccessAlly version: {LATEST_VERSION}" in result.message
+    assert result.account.email == EMAIL and dict(result.account.extra) == {"latest_version": LATEST_VERSION}
+    assert lic.facts_text(result.account.extra) == f"Latest AccessAlly version: {LATEST_VERSION}"
+    assert result.warnings == ()
 
 
-def test_lifetime_license(server) -> None:
-    result = lic.test(_values(LIFETIME_KEY))
-    assert result.status == Status.OK, result
-    assert result.message.startswith("Lifetime license.")
-    assert "Unlimited sites" in result.message
-    assert result.account.extra["expires"] == "lifetime"
-    assert result.account.extra["activations_left"] == "unlimited"
-    assert result.account.extra["license_limit"] == "0"
-
-
-def test_check_posts_a_form_and_never_puts_the_key_in_the_url(server) -> None:
-    lic.test(server.credentials())
+def test_the_check_sends_exactly_the_four_fields_in_a_post_body(server) -> None:
+    lic.test(_values())
     request = server.requests[-1]
-    assert (request.method, request.path, request.query) == ("POST", "/", {})
-    assert request.header("Content-Type").startswith("application/x-www-form-urlencoded")
-    assert request.form() == {"edd_action": "check_license", "item_id": DEFAULT_ITEM_ID,
-                              "license": VALID_KEY, "url": SITE_URL}
+    assert request.method == "POST" and request.path == "/" and request.query == {}
+    assert request.form() == {"action": "update", "email": EMAIL, "serial": VALID_SERIAL, "siteurl": SITE_URL}
+    assert request.header("content-type").startswith("application/x-www-form-urlencoded")
 
 
-@pytest.mark.parametrize(("key", "site", "status", "phrases"), [
-    (EXPIRED_KEY, SITE_URL, Status.FORBIDDEN, ["expired on 31 January 2024", "Renew"]),
-    (DISABLED_KEY, SITE_URL, Status.FORBIDDEN, ["disabled", "new key"]),
-    (FRESH_KEY, SITE_URL, Status.FORBIDDEN, ["not activated on any site", "Click Activate"]),
-    (VALID_KEY, NEW_SITE, Status.FORBIDDEN, [f"not activated for {NEW_SITE}", "Click Activate"]),
-    (FULL_KEY, SITE_URL, Status.FORBIDDEN, ["not activated for", "all 2 of its sites", "Deactivate"]),
-    (OTHER_PRODUCT_KEY, SITE_URL, Status.INVALID_CREDENTIALS, ["another product"]),
-    (UNKNOWN_KEY, SITE_URL, Status.INVALID_CREDENTIALS, ["does not know this key"]),
+def test_the_servers_messages_are_shown_as_plain_text(server) -> None:
+    result = lic.test(_values(NOTICE_SERIAL))
+    assert result.status == Status.OK
+    assert "Message from AccessAlly: Your AccessAlly subscription renews on 1 March. Manage it here ." \
+        in result.message
+    assert "<a" not in result.message
+
+
+@pytest.mark.parametrize("serial", [REVOKED_SERIAL, "AA-NOT-A-REAL-SERIAL"])
+def test_an_error_code_above_900_means_the_serial_is_not_valid(server, serial: str) -> None:
+    result = lic.test(_values(serial))
+    assert result.status == Status.INVALID_CREDENTIALS, result
+    assert result.message.startswith("AccessAlly's license server did not accept this serial key: ")
+    said = UNKNOWN_ERROR if serial != REVOKED_SERIAL else "This serial key has been deactivated."
+    assert said in result.message
+
+
+def test_a_wrong_email_with_a_good_serial_is_refused(server) -> None:
+    result = lic.test(_values(email="someone.else@example.com"))
+    assert result.status == Status.INVALID_CREDENTIALS and UNKNOWN_ERROR in result.message
+
+
+@pytest.mark.parametrize(("serial", "said"), [
+    (EXPIRED_UPDATES_SERIAL, "update subscription has expired"),
+    (NO_CODE_SERIAL, "maintenance mode"),
 ])
-def test_check_outcomes(server, key: str, site: str, status: Status, phrases: list[str]) -> None:
-    result = lic.test(_values(key, site))
-    assert result.status == status, result
-    for phrase in phrases:
-        assert phrase in result.message, result.message
-    assert "check_license" in result.detail
-
-
-def test_a_known_key_that_fails_still_reports_its_facts(server) -> None:
-    result = lic.test(_values(EXPIRED_KEY))
-    assert result.account.extra["expires"] == "2024-01-31 23:59:59"
-    assert result.account.email == "jane@members.example.com"
-    assert lic.test(_values(UNKNOWN_KEY)).account.as_dict() == {}
-
-
-# Codes the stand-in's demo keys do not reach, answered the EDD way: HTTP 200 and the code in the body.
-@pytest.mark.parametrize(("body", "status", "phrase"), [
-    ({"success": False, "license": "revoked"}, Status.FORBIDDEN, "disabled"),
-    ({"success": False, "license": "key_mismatch"}, Status.INVALID_CREDENTIALS, "another product"),
-    ({"success": True, "license": "item_name_mismatch"}, Status.INVALID_CREDENTIALS, "another product"),
-    ({"success": False, "license": "invalid", "error": "missing_url"}, Status.BAD_RESPONSE, "site address"),
-    ({"success": True, "license": "on_hold"}, Status.BAD_RESPONSE, "does not know"),
-    ({"success": True}, Status.BAD_RESPONSE, "no license status"),
-    ({"status": "ok"}, Status.BAD_RESPONSE, "no license status"),
-])
-def test_unusual_answers(server, body: dict, status: Status, phrase: str) -> None:
-    server.inject("status", code=200, body=body)
-    call = lic.activate if "error" in body else lic.test
-    result = call(server.credentials())
-    assert result.status == status, result
-    assert phrase in result.message
-    code = body.get("error") or body.get("license")
-    if code:
-        assert code in result.detail  # the raw code is kept for support
-
-
-def test_status_table_covers_every_documented_code() -> None:
-    documented = {"valid", "invalid", "invalid_item_id", "item_name_mismatch", "expired", "disabled", "inactive",
-                  "site_inactive", "missing", "missing_url", "license_not_activable", "no_activations_left",
-                  "key_mismatch", "revoked", "deactivated", "failed"}
-    assert documented <= set(OUTCOMES)
-    assert OUTCOMES["valid"].status == Status.OK
-
-
-def test_check_is_read_only(server) -> None:
-    before = set(server.licenses[FRESH_KEY].sites)
-    lic.test(_values(FRESH_KEY, NEW_SITE))
-    assert server.licenses[FRESH_KEY].sites == before == set()
-
-
-def test_activate_then_check_is_valid(server) -> None:
-    values = _values(FRESH_KEY, NEW_SITE)
-    assert lic.test(values).status == Status.FORBIDDEN
-    activated = lic.activate(values)
-    assert activated.status == Status.OK, activated
-    assert activated.message.startswith(f"Activated for {NEW_SITE}. Active until ")
-    assert activated.account.extra["activations_left"] == "0"
-    assert server.requests[-1].form()["edd_action"] == "activate_license"
-    assert clean_site_url(NEW_SITE) in server.licenses[FRESH_KEY].sites
-    checked = lic.test(values)
-    assert checked.status == Status.OK, checked
-    assert checked.message.startswith("Active until ")
-
-
-def test_activating_the_same_site_again_does_not_use_another_activation(server) -> None:
-    result = lic.activate(server.credentials())
+def test_an_error_at_or_below_900_or_without_a_code_keeps_the_license_working_with_a_warning(
+        server, serial: str, said: str) -> None:
+    result = lic.test(_values(serial))
     assert result.status == Status.OK, result
-    assert result.account.extra["site_count"] == "1"
+    assert len(result.warnings) == 1 and said in result.warnings[0]
+    assert result.warnings[0].startswith("AccessAlly's license server says: ")
 
 
-def test_deactivate_frees_the_site(server) -> None:
-    result = lic.deactivate(server.credentials())
-    assert result.status == Status.OK, result
-    assert result.message.startswith(f"Deactivated the license for {SITE_URL}.")
-    assert server.requests[-1].form()["edd_action"] == "deactivate_license"
-    assert server.licenses[VALID_KEY].sites == set()
-    # EDD sends the expiry as a Unix timestamp here; it still reads as the same date.
-    assert result.account.extra["expires"] == server.licenses[VALID_KEY].expires.strftime("%Y-%m-%d %H:%M:%S")
-    after = lic.test(server.credentials())
-    assert after.status == Status.FORBIDDEN and "Click Activate" in after.message
-    again = lic.deactivate(server.credentials())
-    assert again.status == Status.FORBIDDEN and "would not deactivate" in again.message
+@pytest.mark.parametrize(("code", "status"), [("900", Status.OK), (900, Status.OK), ("901", Status.INVALID_CREDENTIALS),
+                                              (901, Status.INVALID_CREDENTIALS), ("1e3", Status.INVALID_CREDENTIALS),
+                                              (" 950 ", Status.INVALID_CREDENTIALS), ("", Status.OK),
+                                              ("abc", Status.OK), (None, Status.OK), (True, Status.OK)])
+def test_error_codes_compare_with_900_as_php_does(server, code: object, status: Status) -> None:
+    _php_reply(server, {"error": "A message.", "error-code": code})
+    assert lic.test(_values()).status == status
 
 
-def test_deactivate_an_unknown_key(server) -> None:
-    result = lic.deactivate(_values(UNKNOWN_KEY))
-    assert result.status == Status.INVALID_CREDENTIALS
-    assert "does not know this key" in result.message
-
-
-def test_no_activations_left(server) -> None:
-    before = set(server.licenses[FULL_KEY].sites)
-    result = lic.activate(_values(FULL_KEY, NEW_SITE))
-    assert result.status == Status.FORBIDDEN, result
-    assert "already used on all 2 of its sites" in result.message
-    assert "Deactivate it on a site you no longer use" in result.message
-    assert "no_activations_left" in result.detail
-    assert server.licenses[FULL_KEY].sites == before
-
-
-@pytest.mark.parametrize(("key", "status", "phrase"), [
-    (EXPIRED_KEY, Status.FORBIDDEN, "expired on 31 January 2024"),
-    (DISABLED_KEY, Status.FORBIDDEN, "disabled"),
-    (BUNDLE_KEY, Status.INVALID_CREDENTIALS, "bundle"),
-    (OTHER_PRODUCT_KEY, Status.INVALID_CREDENTIALS, "another product"),
-    (UNKNOWN_KEY, Status.INVALID_CREDENTIALS, "does not know this key"),
+@pytest.mark.parametrize(("serial", "phrase"), [
+    (HTML_SERIAL, "web page"),
+    (GARBAGE_SERIAL, "could not read"),
+    (OBJECT_SERIAL, "could not read"),
 ])
-def test_activation_failures(server, key: str, status: Status, phrase: str) -> None:
-    result = lic.activate(_values(key, NEW_SITE))
-    assert result.status == status, result
+def test_a_page_unreadable_bytes_or_a_php_object_are_never_a_pass(server, serial: str, phrase: str) -> None:
+    result = lic.test(_values(serial))
+    assert result.status == Status.BAD_RESPONSE, result
     assert phrase in result.message
-    assert clean_site_url(NEW_SITE) not in getattr(server.licenses.get(key), "sites", set())
 
 
-def test_product_id_override(server, monkeypatch) -> None:
-    monkeypatch.setenv(ITEM_ID_ENV_VAR, OTHER_ITEM_ID)
-    result = lic.test(server.credentials())
-    assert result.status == Status.INVALID_CREDENTIALS and "another product" in result.message
-    assert server.requests[-1].form()["item_id"] == OTHER_ITEM_ID
-    monkeypatch.setenv(ITEM_ID_ENV_VAR, "accessally")
-    wrong = lic.test(server.credentials())
-    assert wrong.status == Status.INVALID_FORMAT and ITEM_ID_ENV_VAR in wrong.message
-
-
-def test_store_answering_a_web_page(server) -> None:
-    server.inject("html")
-    result = lic.test(server.credentials())
+def test_a_php_object_is_refused_not_built(server) -> None:
+    _php_reply(server, {"version": phpserialize.phpobject("Evil", {"x": 1})})
+    result = lic.test(_values())
     assert result.status == Status.BAD_RESPONSE
-    assert "web page" in result.message and "security" in result.message
+    assert "PHP object" in result.detail and "Evil" in result.detail
 
 
-def test_security_plugin_refusing_with_403(server) -> None:
-    server.inject("html", code=403)
-    result = lic.test(server.credentials())
-    assert result.status == Status.FORBIDDEN
-    assert "firewall or security plugin" in result.message
+@pytest.mark.parametrize("body", [phpserialize.dumps(["7.4.2"]), phpserialize.dumps("7.4.2"),
+                                  phpserialize.dumps({"tested": "6.7"}), b""])
+def test_an_answer_without_version_or_error_is_not_a_pass(server, body: bytes) -> None:
+    server.inject("status", code=200, body=body)
+    assert lic.test(_values()).status == Status.BAD_RESPONSE
+
+
+def test_deeply_nested_php_data_is_an_unreadable_answer(server) -> None:
+    server.inject("status", code=200, body=b"a:1:{i:0;" * 5000 + b"i:1;" + b"}" * 5000)
+    assert lic.test(_values()).status == Status.BAD_RESPONSE
+
+
+@pytest.mark.parametrize(("code", "status"), [(403, Status.FORBIDDEN), (404, Status.NOT_FOUND),
+                                              (401, Status.BAD_RESPONSE), (500, Status.SERVER_ERROR),
+                                              (503, Status.SERVER_ERROR), (429, Status.RATE_LIMITED),
+                                              (302, Status.BAD_RESPONSE), (201, Status.BAD_RESPONSE)])
+def test_anything_but_http_200_is_never_a_pass_nor_a_bad_serial(server, code: int, status: Status) -> None:
+    server.inject("status", code=code, body=phpserialize.dumps({"version": "7.4.2"}),
+                  headers={"Location": "https://elsewhere.example/"} if code == 302 else {})
+    result = lic.test(_values())
+    assert result.status == status, result
+
+
+def test_the_front_page_of_the_server_is_a_web_page(server) -> None:
+    server.inject("html")
+    result = lic.test(_values())
+    assert result.status == Status.BAD_RESPONSE and "web page" in result.message
 
 
 def test_site_address_without_scheme_gets_https(server) -> None:
-    report = lic.check_format(_values(VALID_KEY, "members.example.com"))
-    assert report.ok
-    assert report.values["site_url"] == SITE_URL
-    assert any("Added https://" in p.message for p in report.for_field("site_url"))
-    result = lic.test(_values(VALID_KEY, "members.example.com"))
-    assert result.status == Status.OK
-    assert server.requests[-1].form()["url"] == SITE_URL
+    report = lic.check_format(_values(site="members.example.com"))
+    assert report.ok and report.values["site_url"] == SITE_URL
+    assert lic.test(_values(site="members.example.com")).status == Status.OK
+    assert server.requests[-1].form()["siteurl"] == SITE_URL
 
 
-@pytest.mark.parametrize(("site", "phrase"), [
-    ("ftp://members.example.com", "must start with https://"),
-    ("https://", "no site name"),
-    ("members", "does not look like a web address"),
+@pytest.mark.parametrize(("values", "phrase"), [
+    (_values(site="ftp://members.example.com"), "must start with https://"),
+    (_values(site="members"), "does not look like a web address"),
+    (_values(email="jane.example.com"), "not an e-mail address"),
+    (_values(email=""), "Enter the License e-mail"),
+    (_values(serial=""), "Enter the Serial Key"),
+    (_values(serial="https://accessally.com/account"), "web address, not a serial key"),
+    (_values(serial=EMAIL), "e-mail address, not a serial key"),
 ])
-def test_site_address_mistakes(server, site: str, phrase: str) -> None:
-    result = lic.test(_values(VALID_KEY, site))
-    assert result.status == Status.INVALID_FORMAT
-    assert phrase in result.message
+def test_format_mistakes_are_named_before_any_request(server, values: dict[str, str], phrase: str) -> None:
+    result = lic.test(values)
+    assert result.status == Status.INVALID_FORMAT and phrase in result.message, result
     assert server.requests == []
 
 
-def test_license_key_shape(server) -> None:
-    odd = "ACC-1234-5678"
-    result = lic.test(_values(odd))
-    assert result.status == Status.INVALID_CREDENTIALS  # only a warning: the store still decides
-    assert any("32 characters" in w and "13" in w for w in result.warnings)
-    assert lic.check_format(_values(VALID_KEY)).warnings == ()
-    pasted_url = lic.test(_values("https://accessally.com/account"))
-    assert pasted_url.status == Status.INVALID_FORMAT and "web address" in pasted_url.message
-    assert lic.test(_values("")).status == Status.INVALID_FORMAT
+def test_an_international_email_is_sent_as_typed(server) -> None:
+    lic.test(_values(email="jöhn@exämple.com"))
+    assert server.requests[-1].form()["email"] == "jöhn@exämple.com"
 
 
-def test_no_key_in_any_message_detail_or_warning(server) -> None:
-    keys = [VALID_KEY, LIFETIME_KEY, FRESH_KEY, EXPIRED_KEY, DISABLED_KEY, FULL_KEY, OTHER_PRODUCT_KEY, BUNDLE_KEY,
-            UNKNOWN_KEY, "short-key-42"]
-    for key in keys:
-        for call in (lic.test, lic.activate, lic.deactivate):
-            result = call(_values(key, NEW_SITE))
-            text = json.dumps(result.as_json())
-            assert key not in text, (call.__name__, text)
-    server.inject("status", code=200, body={"success": False, "license": "weird", "echo": VALID_KEY})
-    echoed = lic.test(server.credentials())
-    assert echoed.status == Status.BAD_RESPONSE
-    assert VALID_KEY not in json.dumps(echoed.as_json())
-
-
-def test_a_check_answering_deactivated_is_not_a_pass(serve) -> None:
-    server = serve("license")
-    server.inject("status", code=200, body={"success": True, "license": "deactivated", "item_id": 1,
-                                            "expires": "2027-11-25 23:59:59", "license_limit": 3,
-                                            "activations_left": 2, "site_count": 1})
-    result = registry.get("license").test(server.credentials())
-    assert result.status == Status.FORBIDDEN
-    assert "not activated for" in result.message and "Activate" in result.message
+def test_no_serial_in_any_message_detail_or_warning(server) -> None:
+    for serial in (VALID_SERIAL, NOTICE_SERIAL, EXPIRED_UPDATES_SERIAL, REVOKED_SERIAL, GARBAGE_SERIAL,
+                   "AA-UNKNOWN-1234"):
+        text = json.dumps(lic.test(_values(serial)).as_json())
+        assert serial not in text, text
+    _php_reply(server, {"error": f"The serial {VALID_SERIAL} is not valid.", "error-code": 950})
+    echoed = lic.test(_values())
+    assert echoed.status == Status.INVALID_CREDENTIALS
+    assert VALID_SERIAL not in json.dumps(echoed.as_json()) and "The serial •••• is not valid." in echoed.message

@@ -49,13 +49,12 @@ def configured(serve):
     profile.crm = "drip"
     profile.stripe = True
     profile.site_url = creds["license"]["site_url"]
-    profile.values = {"license": {"site_url": creds["license"]["site_url"]},
+    profile.values = {"license": {"site_url": creds["license"]["site_url"], "email": creds["license"]["email"]},
                       "drip": {"account_id": creds["drip"]["account_id"]},
                       "stripe": {"test.publishable_key": creds["stripe"]["publishable_key"]}}
     profile.results = {
-        "license": SavedResult("ok", "Active until 25 November 2027.", account_name="Jane Doe",
-                               tested_at=1_700_000_000.0, extra={"expires": "2027-11-25 23:59:59",
-                                                                 "activations_left": "2"}),
+        "license": SavedResult("ok", "License accepted for https://members.example.com.", account_name="Jane Doe",
+                               tested_at=1_700_000_000.0, extra={"latest_version": "7.4.2"}),
         "drip": SavedResult("invalid_credentials", "Drip did not accept this API token.", tested_at=1_700_000_000.0),
     }
     Storage(store, open_store().store).commit(settings, profile.name, {
@@ -82,9 +81,9 @@ def test_dashboard_shows_saved_results_on_start(qtbot, configured, no_dialogs) -
     dashboard = controller.window.dashboard
     assert list(dashboard.rows) == ["license", "drip", "stripe"]
     assert dashboard.objectName() == "dashboard"
-    assert "Active until 25 November 2027" in row_text(controller, "license")
+    assert "License accepted for https://members.example.com" in row_text(controller, "license")
     license_row = dashboard.rows["license"]
-    assert "2 activations left" in license_row.extra.text() and "2027-11-25" in license_row.extra.text()
+    assert license_row.extra.text() == "Latest AccessAlly version: 7.4.2"
     assert license_row.when.text().startswith("tested 2023")
     assert "Jane Doe" in license_row.account.text()
     assert row_text(controller, "drip").startswith("Credentials rejected")
@@ -108,7 +107,7 @@ def test_test_all_runs_in_parallel_and_rows_update_independently(qtbot, configur
     qtbot.waitUntil(lambda: not rows["license"].busy.isVisible() and not rows["stripe"].busy.isVisible(),
                     timeout=5000)
     assert rows["drip"].busy.isVisible(), "the slow service is still running while the others are done"
-    assert "Activated" in row_text(controller, "license") or "Active" in row_text(controller, "license")
+    assert "Latest AccessAlly version" in row_text(controller, "license")
     assert "Connected to Stripe" in row_text(controller, "stripe")
     qtbot.waitUntil(lambda: not rows["drip"].busy.isVisible(), timeout=10000)
     heartbeat.stop()
@@ -306,3 +305,22 @@ def test_about_names_the_version_and_bundled_libraries_with_licences(qtbot, no_d
     assert "PySide6-Essentials" in box.informativeText() and "LGPL" in box.informativeText()
     assert "stripe" in box.informativeText() and "MIT" in box.informativeText()
     box.close()
+
+
+def test_a_license_saved_without_its_email_asks_for_it_and_fix_marks_the_field(qtbot, configured, no_dialogs) -> None:
+    """Settings saved by the version that checked the license with a key and an address only."""
+    store = SettingsStore()
+    settings = store.load().settings
+    del settings.current().values["license"]["email"]
+    store.save(settings)
+    controller = start_app(qtbot)
+    row = controller.window.dashboard.rows["license"]
+    assert "Needs your license e-mail" in row_text(controller, "license")
+    assert row.fix_button.isVisibleTo(controller.window) and row.extra.text() == ""
+    row.fix_button.click()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    wizard = controller.wizard
+    assert wizard.currentId() == PageId.LICENSE
+    note = wizard.findChild(QLabel, "note_license_email")
+    assert "Needed: enter it here." in note.text() and "passwords" not in note.text()
+    wizard.close()

@@ -39,7 +39,7 @@ class Field:
     default: str = ""
     placeholder: str = ""
     group: str = ""  # fields that only count together (PayPal's signature trio vs REST pair)
-    address: bool = False  # a web address: may hold international letters; every other value is plain ASCII
+    address: bool = False  # a web or e-mail address: may hold international letters; every other value is ASCII
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,23 @@ class Integration(ABC):
 
     def result(self, status: Status, message: str, detail: str = "", **kw: Any) -> CheckResult:
         return CheckResult(self.id, status, message, detail, **kw)
+
+    # -- what the dashboard shows ------------------------------------------------------------
+
+    def facts_text(self, extra: Mapping[str, str]) -> str:
+        """One line of the facts a passing test saved (`Account.extra`) for the dashboard row."""
+        return ""
+
+    def missing_saved(self, saved: Mapping[str, str]) -> tuple[Field, ...]:
+        """Required fields that saved settings lack (a field added by a newer version, a hand-edited
+        file): the dashboard asks for them instead of showing an old pass. Secrets live in the
+        keyring and fields with a default or choices fill themselves, so neither counts. A value
+        kept per variant is saved as "<variant>.<name>"."""
+        def present(name: str) -> bool:
+            return any(key == name or key.endswith("." + name) for key in saved)
+
+        return tuple(f for f in self.fields
+                     if f.required and not f.secret and not f.default and not f.choices and not present(f.name))
 
     # -- lists the settings panel offers (forms, accounts) ------------------------------------
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..integrations import registry
+from ..integrations.base import Field
 from ..settings import SavedResult, SiteProfile
 from .widgets import STATUS_WORDS, StatusBadge, scrolling, set_by_key
 
@@ -54,19 +55,24 @@ def when_text(tested_at: float) -> str:
     return "tested " + time.strftime("%Y-%m-%d %H:%M", time.localtime(tested_at))
 
 
+def needed_fields(service_id: str, profile: SiteProfile) -> tuple[Field, ...]:
+    """Required values the saved settings lack (saved by an older version, or edited by hand)."""
+    return registry.get(service_id).missing_saved(profile.values.get(service_id, {}))
+
+
+def _needs_text(fields: tuple[Field, ...]) -> str:
+    labels = [f.label if f.label[1:2].isupper() else f.label[:1].lower() + f.label[1:] for f in fields]
+    return f"Needs your {' and '.join(labels)} before it can be checked. Click Fix… to enter it."
+
+
 def extra_text(service_id: str, result: SavedResult | None) -> str:
-    """The facts a row adds: license expiry and activations; Stripe's webhook for the site."""
+    """The facts a row adds (the service words them); Stripe's webhook for the site."""
     if result is None:
         return ""
     extra = result.extra
-    if service_id == "license" and (extra.get("expires") or extra.get("activations_left")):
-        parts = []
-        if extra.get("expires"):
-            expires = extra["expires"]
-            parts.append("lifetime license" if expires == "lifetime" else f"expires {expires.split(' ')[0]}")
-        if extra.get("activations_left"):
-            parts.append(f"{extra['activations_left']} activations left")
-        return ", ".join(parts)
+    facts = registry.get(service_id).facts_text(extra)
+    if facts:
+        return facts
     if service_id == "stripe" and extra.get("webhook"):
         return {"enabled": "Webhook for this site: enabled",
                 "disabled": "⚠ Webhook for this site is DISABLED: Stripe is not telling AccessAlly about payments",
@@ -142,7 +148,10 @@ class ServiceRow(QFrame):
         grid.setColumnStretch(2, 1)
 
     def show_saved(self, result: SavedResult | None, profile: SiteProfile) -> None:
-        if result is None or result.untested:
+        needed = needed_fields(self.service_id, profile)
+        if needed:  # an old pass does not count: the next test cannot run without these
+            status, message = "invalid_format", _needs_text(needed)
+        elif result is None or result.untested:
             status, message = "untested", (result.message if result else self.tr("Not tested yet."))
         else:
             status, message = result.status, result.message
@@ -153,7 +162,7 @@ class ServiceRow(QFrame):
         mode = mode_text(self.service_id, result, profile)
         self.mode.setText(self.tr("Mode: %s") % mode if mode else "")
         self.when.setText(when_text(result.tested_at if result else 0.0))
-        self.extra.setText(extra_text(self.service_id, result))
+        self.extra.setText("" if needed else extra_text(self.service_id, result))
         failing = status != "ok"
         self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
         self.next_step.setVisible(failing)

@@ -235,7 +235,11 @@ class AppController(QObject):
                lambda exc: self._secrets_unreadable(site, exc, start, needed), context=self)
 
     def fix(self, service_id: str) -> None:
-        self.open_wizard(page_for(service_id))
+        """Open the service's page, pointing out any required value the saved settings lack."""
+        from .dashboard import needed_fields
+
+        needed = frozenset(f"{service_id}.{f.name}" for f in needed_fields(service_id, self.profile))
+        self.open_wizard(page_for(service_id), needed)
 
     def _secrets_unreadable(self, site: str, exc: Exception, start: PageId, needed: frozenset[str]) -> None:
         self.say(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")

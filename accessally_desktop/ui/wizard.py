@@ -117,14 +117,13 @@ class ServiceBox(QWidget):
     changed = Signal()
 
     def __init__(self, wizard: SetupWizard, service_id: str, *, button: str = "&Test connection",
-                 action: str = "test", fields=None, parent: QWidget | None = None) -> None:
+                 fields=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from .forms import CheckPanel, CredentialsForm  # with the first credential page, not the wizard
 
         self.wizard = wizard
         self.service_id = service_id
         self.integration = registry.get(service_id)
-        self.action = action
         self.form = CredentialsForm(self.integration, fields)
         self.panel = CheckPanel(service_id, button)
         self._running: LiveTest | None = None
@@ -184,8 +183,7 @@ class ServiceBox(QWidget):
             return
         self.cancel_test()
         self.panel.set_running(True)
-        method = getattr(self.integration, self.action)
-        test = LiveTest(self.service_id, lambda attempt: method(report.values, attempt=attempt),
+        test = LiveTest(self.service_id, lambda attempt: self.integration.test(report.values, attempt=attempt),
                         timeout=self.wizard.test_timeout, parent=self)
         test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
         self._running = test
@@ -367,16 +365,19 @@ class LicensePage(CredentialPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("page_license")
-        self.setTitle(self.tr("Activate your AccessAlly license"))
-        self.setSubTitle(self.tr("Enter your license key and your site's address, then click Activate."))
+        self.setTitle(self.tr("Your AccessAlly license"))
+        self.setSubTitle(self.tr("Enter the e-mail you bought AccessAlly with, your serial key and your site's "
+                                 "address, then click Check license."))
 
     def build(self) -> None:
         integration = registry.get("license")
-        action = "activate" if hasattr(integration, "activate") else "test"
-        self.box = self.watch(ServiceBox(self.setup, "license", button="&Activate", action=action))
+        self.box = self.watch(ServiceBox(self.setup, "license", button="&Check license"))
         layout = QVBoxLayout(self)
         layout.addWidget(_heading(integration.where_to_find))
         layout.addWidget(self.box)
+        guidance = _heading(integration.guidance)
+        guidance.setObjectName("guidance_license")
+        layout.addWidget(guidance)
         layout.addStretch(1)
         layout.addWidget(self.untested_box)
         self.setup.prefill(self.box)
@@ -849,8 +850,11 @@ class SetupWizard(QWizard):
                 self.tested[service_id] = Tested(report.values, result)
                 box.show_saved()
         names = {name.split(".", 1)[1] for name in self.needed if name.split(".", 1)[0] == service_id}
+        secret = any(box.integration.field(name).secret for name in names if name in box.form.inputs)
         if names:
-            note = self.tr("Needed: enter it here. Imported settings never include passwords or keys.")
+            note = self.tr("Needed: enter it here.")
+            if secret:
+                note += " " + self.tr("Imported settings never include passwords or keys.")
             for form in box.forms():
                 form.mark_needed(names, note)
 
