@@ -311,11 +311,12 @@ def _http_client_class() -> type:
             self._client = attempt.client()
             self._client_async = None  # sync calls only
             self._timeout = max(attempt.remaining(), 0.001)
+            self.rate_limit = attempt.rate_limit
             self.last: Reply | None = None
 
         def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
             content, status, response_headers = super().request(method, url, headers, post_data)
-            self.last = Reply("Stripe", status, response_headers, content, url)
+            self.last = Reply("Stripe", status, response_headers, content, url, self.rate_limit)
             return content, status, response_headers
 
     return AttemptHTTPXClient
@@ -369,8 +370,7 @@ class _Session:
         if status == 429 or isinstance(exc, self.stripe.RateLimitError):  # 400 code=rate_limit is one too
             if status == 429:
                 return Failure(Status.RATE_LIMITED, reply.failure().message, detail)  # honours Retry-After
-            return Failure(Status.RATE_LIMITED, "Stripe is limiting how fast it answers right now. "
-                                                "Try again in a minute.", detail)
+            return Failure(Status.RATE_LIMITED, reply.rate_limit.without_wait(reply), detail)
         if status == 401:
             return Failure(Status.INVALID_CREDENTIALS,
                            "Stripe rejected this secret key. Copy it again from Developers > API keys.", detail)

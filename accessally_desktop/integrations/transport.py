@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from .. import APP_NAME, __version__
 from ..logs import SENSITIVE_PARAMS
+from .rate_limits import RateLimit
 from .status import DEFAULT_TIMEOUT, Failure, Status
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Reply:
     headers: httpx.Headers
     body: bytes
     url: str
+    rate_limit: RateLimit = RateLimit()  # what a 429 without Retry-After means for this service
 
     @property
     def text(self) -> str:
@@ -159,9 +161,10 @@ class Reply:
                            f"{name} has nothing at this address. Check the account address.", detail)
         if code == 429:
             wait = self.retry_after()
-            when = f"in {_seconds(wait)}" if wait is not None else "in a minute"
+            if wait is None:
+                return Failure(Status.RATE_LIMITED, self.rate_limit.without_wait(self), detail)
             return Failure(Status.RATE_LIMITED,
-                           f"{name} is limiting how fast it answers right now. Try again {when}.", detail)
+                           f"{name} is limiting how fast it answers right now. Try again in {_seconds(wait)}.", detail)
         if code >= 500:
             return Failure(Status.SERVER_ERROR,
                            f"{name} has a problem on its side (HTTP {code}). Try again in a few minutes.", detail)
@@ -191,6 +194,7 @@ class Attempt:
         self.timeout = float(timeout)
         self.stopped: str | None = None  # "cancelled", "timeout" or "too_large"
         self.last_url = ""
+        self.rate_limit = RateLimit()  # the tested service's, set by `Integration.test`; every Reply carries it
         self._deadline = time.monotonic() + self.timeout
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -281,7 +285,7 @@ class Attempt:
             status, message, detail = self.explain(exc, service)
             raise Failure(status, message, detail) from None
         log.debug("%s %s -> %s (%d bytes)", method, redact_url(url), response.status_code, len(body))
-        return Reply(service, response.status_code, response.headers, body, str(response.url))
+        return Reply(service, response.status_code, response.headers, body, str(response.url), self.rate_limit)
 
     def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
         """Map any exception raised while talking to a service to (status, message, detail)."""
