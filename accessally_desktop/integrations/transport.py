@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from .. import APP_NAME, __version__
 from ..logs import SENSITIVE_PARAMS
-from .rate_limits import RateLimit
+from .rate_limits import RateLimit, wait_words
 from .status import DEFAULT_TIMEOUT, Failure, Status
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,11 @@ class Reply:
 
     def retry_after(self) -> float | None:
         """Seconds the service asked us to wait (Retry-After as seconds or an HTTP date)."""
-        value = self.headers.get("retry-after", "").strip()
+        return self.wait_in("retry-after")
+
+    def wait_in(self, header: str) -> float | None:
+        """Seconds to wait that a header holds (as seconds or an HTTP date), or None."""
+        value = self.headers.get(header, "").strip()
         if not value:
             return None
         try:
@@ -164,7 +168,7 @@ class Reply:
             if wait is None:
                 return Failure(Status.RATE_LIMITED, self.rate_limit.without_wait(self), detail)
             return Failure(Status.RATE_LIMITED,
-                           f"{name} is limiting how fast it answers right now. Try again in {_seconds(wait)}.", detail)
+                           f"{name} is limiting how fast it answers right now. Try again in {wait_words(wait)}.", detail)
         if code >= 500:
             return Failure(Status.SERVER_ERROR,
                            f"{name} has a problem on its side (HTTP {code}). Try again in a few minutes.", detail)
@@ -173,13 +177,6 @@ class Reply:
                            f"{name} sent us to another address ({redact_url(self.headers.get('location', '?'))}); "
                            "credentials are never followed there. Check the address.", detail)
         return Failure(Status.BAD_RESPONSE, f"{name} gave an unexpected answer (HTTP {code}).", detail)
-
-
-def _seconds(value: float) -> str:
-    seconds = max(1, round(value))
-    if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{round(seconds / 60)} minutes"
 
 
 class Attempt:
