@@ -190,7 +190,8 @@ def test_reset_time_is_in_this_computers_time_zone(serve, india_time) -> None:
     assert f"at {resets + timedelta(hours=5, minutes=30):%H:%M} (your time)" in result.message, result.message
 
 
-@pytest.mark.parametrize("expiry", [None, "86400", "garbage", "9" * 40], ids=["absent", "seconds-left", "text", "huge"])
+@pytest.mark.parametrize("expiry", [None, "86400", "garbage", "9" * 40, "9" * 5000],
+                         ids=["absent", "seconds-left", "text", "huge", "too-long-for-int"])
 def test_daily_quota_without_a_usable_expiry_resets_at_midnight_utc(serve, expiry: str | None) -> None:
     server = serve("infusionsoft")
     headers = {"x-keap-product-quota-available": "0"}

@@ -141,7 +141,7 @@ def error_reason(reply: Reply) -> str:
 
 def _count(value: str | None) -> int | None:
     text = (value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None  # int() refuses 4,300+ digits
 
 
 def _quota_expiry(value: str | None) -> datetime:
