@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from accessally_desktop.integrations import Status, registry
 from accessally_desktop.integrations.base import CheckResult
-from accessally_desktop.sandbox.keap import LIMITED_TOKEN, PROFILE, SERVICE_ACCOUNT_KEY
+from accessally_desktop.sandbox.keap import DAILY_QUOTA, LIMITED_TOKEN, PROFILE, QUOTA_VIOLATION, SERVICE_ACCOUNT_KEY
 
 KEAP = registry.get("infusionsoft")
 WRONG_KEY = "KeapAK-" + "ab" * 28
@@ -126,3 +130,84 @@ def test_throttled_key_is_rate_limited(serve) -> None:
     assert result.status == Status.RATE_LIMITED
     assert "Try again" in result.message
     assert "QuotaViolation" in result.detail
+    assert "240 a minute" in result.message and "daily limit" not in result.message
+
+
+def _local(when: datetime) -> str:
+    local = when.astimezone()
+    day = "today" if local.date() == datetime.now().astimezone().date() else "tomorrow"
+    return f"{day} at {local:%H:%M} (your time)"
+
+
+def _next_midnight_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def test_used_up_daily_quota_says_when_it_resets(serve) -> None:
+    server = serve("infusionsoft")
+    server.daily_quota = 2
+    assert KEAP.test({"api_key": SERVICE_ACCOUNT_KEY}).ok and KEAP.test({"api_key": SERVICE_ACCOUNT_KEY}).ok
+    result = KEAP.test({"api_key": SERVICE_ACCOUNT_KEY})
+    assert result.status == Status.RATE_LIMITED
+    assert "This Keap key has used up its daily limit of 2 calls" in result.message, result.message
+    assert f"resets {_local(_next_midnight_utc())}" in result.message
+    assert "in a minute" not in result.message
+    assert "QuotaViolation" in result.detail
+
+
+@pytest.mark.parametrize("scale", [1000, 1], ids=["milliseconds", "seconds"])
+def test_quota_expiry_header_is_the_reset_time(serve, scale: int) -> None:
+    server = serve("infusionsoft")
+    resets = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=3)
+    server.inject("status", code=429, body=QUOTA_VIOLATION, headers={
+        "x-keap-product-quota-available": "0", "x-keap-product-quota-limit": "30000",
+        "x-keap-product-quota-expiry-time": str(int(resets.timestamp()) * scale)})
+    result = KEAP.test({"api_key": SERVICE_ACCOUNT_KEY})
+    assert result.status == Status.RATE_LIMITED
+    assert f"daily limit of 30,000 calls. The limit resets {_local(resets)}" in result.message, result.message
+
+
+@pytest.fixture
+def india_time() -> Iterator[None]:
+    """This process runs on India time (UTC+05:30 all year) for the test."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Kolkata"
+    time.tzset()
+    yield
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+def test_reset_time_is_in_this_computers_time_zone(serve, india_time) -> None:
+    server = serve("infusionsoft")
+    resets = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=3)
+    server.inject("status", code=429, body=QUOTA_VIOLATION, headers={
+        "x-keap-product-quota-available": "0", "x-keap-product-quota-expiry-time": str(int(resets.timestamp()))})
+    result = KEAP.test({"api_key": SERVICE_ACCOUNT_KEY})
+    assert f"at {resets + timedelta(hours=5, minutes=30):%H:%M} (your time)" in result.message, result.message
+
+
+@pytest.mark.parametrize("expiry", [None, "86400", "garbage", "9" * 40, "9" * 5000],
+                         ids=["absent", "seconds-left", "text", "huge", "too-long-for-int"])
+def test_daily_quota_without_a_usable_expiry_resets_at_midnight_utc(serve, expiry: str | None) -> None:
+    server = serve("infusionsoft")
+    headers = {"x-keap-product-quota-available": "0"}
+    if expiry is not None:
+        headers["x-keap-product-quota-expiry-time"] = expiry
+    server.inject("status", code=429, headers=headers, body=QUOTA_VIOLATION)
+    result = KEAP.test({"api_key": SERVICE_ACCOUNT_KEY})
+    assert result.status == Status.RATE_LIMITED
+    assert f"daily limit of {DAILY_QUOTA:,} calls" in result.message
+    assert f"resets {_local(_next_midnight_utc())}" in result.message, result.message
+
+
+def test_retry_after_on_a_keap_429_is_the_wait(serve) -> None:
+    server = serve("infusionsoft")
+    server.inject("status", code=429, headers={"Retry-After": "45", "x-keap-product-quota-available": "0"},
+                  body=QUOTA_VIOLATION)
+    result = KEAP.test({"api_key": SERVICE_ACCOUNT_KEY})
+    assert result.status == Status.RATE_LIMITED
+    assert "Try again in 45 seconds" in result.message and "daily" not in result.message

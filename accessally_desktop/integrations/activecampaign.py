@@ -22,6 +22,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply, is_loopback_host, split_url
@@ -53,6 +54,7 @@ class ActiveCampaign(Integration):
     kind = "crm"
     default_base_url = ""  # none: every account has its own API URL, pasted into `account_url`
     where_to_find = WHERE
+    rate_limit = RateLimit("5 requests a second per account, shared by all its keys", retry="in a few seconds")
     guidance = ("For purchases, AccessAlly needs its own ActiveCampaign opt-in form with double opt-in turned "
                 "off, used for nothing else: AccessAlly submits it to re-activate a contact who unsubscribed "
                 "and later buys. Make that form in ActiveCampaign under Website > Forms, then choose it in "

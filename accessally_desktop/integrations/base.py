@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 from . import characters
+from .rate_limits import RateLimit
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, is_loopback_host, split_url
 
@@ -158,6 +159,7 @@ class Integration(ABC):
     default_base_url: ClassVar[str]
     where_to_find: ClassVar[str]  # one sentence: the menu path in the service
     guidance: ClassVar[str] = ""  # extra advice for the credentials page
+    rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -263,6 +265,7 @@ class Integration(ABC):
             detail = "; ".join(p.message for p in report.errors[1:])
             return CheckResult(self.id, Status.INVALID_FORMAT, first.message, detail=scrub(detail, secrets))
         attempt = attempt or Attempt(timeout)
+        attempt.rate_limit = self.rate_limit
         try:
             with attempt:
                 self.check_base_url(report.values)

@@ -24,6 +24,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply
@@ -50,6 +51,7 @@ class ConvertKit(Integration):
     kind = "crm"
     default_base_url = "https://api.convertkit.com"  # v3; v4 lives on V4_BASE (one override serves both)
     where_to_find = WHERE
+    rate_limit = RateLimit("120 requests a minute per key")
     guidance = ("AccessAlly uses the v3 API Key together with the API Secret, both under Settings > Developer "
                 f"in Kit. A v4 key (it starts with kit_, from {V4_WHERE}) also works on its own.")
     fields = (

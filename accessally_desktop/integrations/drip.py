@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt
@@ -32,6 +33,7 @@ class Drip(Integration):
     kind = "crm"
     default_base_url = "https://api.getdrip.com"
     where_to_find = WHERE
+    rate_limit = RateLimit("3,600 requests an hour per account", retry="in an hour")
     fields = (
         Field("account_id", "Drip Account ID", WHERE_ACCOUNT, required=False, placeholder="1234567"),
         Field("api_token", "API Token", WHERE, secret=True),
@@ -95,10 +97,6 @@ class Drip(Integration):
         """Every account the token can see, as {"id", "name", "url", "email"}; raises Failure otherwise."""
         reply = attempt.request(self.name, "GET", f"{self.base_url()}/v2/accounts",
                                 auth=(values["api_token"], ""), headers={"Accept": "application/json"})
-        if reply.status == 429 and reply.retry_after() is None:
-            # Drip's global limit: 3,600 calls an hour per account, a flat body, no reset header.
-            raise Failure(Status.RATE_LIMITED, "Drip's limit of API calls for this hour has been reached. "
-                                               "Try again in an hour.", reply.describe())
         reply.fail_for_status(
             invalid_credentials="Drip did not accept this API token. Copy your API token again from Drip: "
                                 "User Settings > API Token.",

@@ -4,16 +4,21 @@ Quirks: a bad key is refused by Keap's Apigee gateway with a 401 whose body fits
 own error schemas (`{"fault": {"faultstring": …}}`), while the REST API itself answers v1 errors
 Spring-style (`{"message", "localizedMessage", …}`) and v2 errors as `{"code", "message", "status",
 "details"}`; all three are read tolerantly. Keap retired the old 32-hex "legacy" API keys in
-2024–2025, so one of those is refused before any call.
+2024–2025, so one of those is refused before any call. Its limits are per key (10 calls a second,
+240 a minute, 30,000 a day); a 429 from the daily quota has no Retry-After, only quota headers.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt, Reply
@@ -26,6 +31,23 @@ _MAKE_A_KEY = ("Make a Service Account Key in Keap under Settings > API Settings
 
 _LEGACY_KEY = re.compile(r"[0-9a-fA-F]{32}")
 KEY_PREFIX = "KeapAK-"
+DAILY_QUOTA = 30_000  # calls a day per Service Account Key or Personal Access Token
+
+
+@dataclass(frozen=True)
+class KeapQuota(RateLimit):
+    """Keap's 429: the key's daily quota when `x-keap-product-quota-available` is 0, else its throttle."""
+
+    limit: str = "10 calls a second and 240 a minute per key"
+
+    def without_wait(self, reply: Reply) -> str:
+        headers = reply.headers
+        if _count(headers.get("x-keap-product-quota-available")) != 0:
+            return super().without_wait(reply)
+        quota = _count(headers.get("x-keap-product-quota-limit")) or DAILY_QUOTA
+        resets = _local_time(_quota_expiry(headers.get("x-keap-product-quota-expiry-time")))
+        return (f"This Keap key has used up its daily limit of {quota:,} calls. The limit resets {resets} "
+                "(your time); test again after that.")
 
 
 class Keap(Integration):
@@ -34,6 +56,7 @@ class Keap(Integration):
     kind = "crm"
     default_base_url = "https://api.infusionsoft.com"
     where_to_find = WHERE
+    rate_limit = KeapQuota()
     guidance = ("Keap retired its old legacy API keys (32 letters and digits) in 2024–2025; they no longer work. "
                 "Use a Service Account Key (Settings > API Settings > Service Account Keys, admins only), which "
                 "sees all your Keap data, or a Personal Access Token from the same page, which only sees what "
@@ -114,6 +137,32 @@ def error_reason(reply: Reply) -> str:
             status = _text(data.get("status"))
             return f"{text} [{status}]" if status and not status.isdigit() else text
     return ""
+
+
+def _count(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None  # int() refuses 4,300+ digits
+
+
+def _quota_expiry(value: str | None) -> datetime:
+    """When the daily quota resets: the expiry-time header (a Unix time, in seconds or milliseconds) when it
+    reads as a time within the next two days, else the reset Keap documents, midnight UTC."""
+    now = time.time()
+    stamp = _count(value)
+    if stamp is not None:
+        seconds = stamp / 1000 if stamp > 10**11 else stamp
+        if now < seconds < now + 2 * 86400:
+            return datetime.fromtimestamp(seconds, timezone.utc)
+    today = datetime.fromtimestamp(now, timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def _local_time(when: datetime) -> str:
+    """'today at 19:00', 'tomorrow at 01:00' or 'on Friday at 01:00', in this computer's time zone."""
+    local = when.astimezone()
+    days = (local.date() - datetime.now().astimezone().date()).days
+    day = {0: "today", 1: "tomorrow"}.get(days, f"on {local:%A}")
+    return f"{day} at {local:%H:%M}"
 
 
 def _text(value: object) -> str:

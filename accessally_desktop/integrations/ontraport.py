@@ -6,6 +6,7 @@ Quirk: a bad key pair is a 401 with a plain-text body, so the status is checked 
 from __future__ import annotations
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
 from .transport import Attempt
@@ -19,6 +20,7 @@ class Ontraport(Integration):
     kind = "crm"
     default_base_url = "https://api.ontraport.com"
     where_to_find = WHERE
+    rate_limit = RateLimit("180 requests a minute per account", wait_header="x-rate-limit-reset")
     fields = (
         Field("app_id", "App ID", WHERE),
         Field("api_key", "API Key", WHERE, secret=True),

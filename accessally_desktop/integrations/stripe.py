@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .rate_limits import RateLimit
 from .registry import display_name
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, Reply, redact_url, split_url
@@ -49,6 +50,7 @@ class Stripe(Integration):
     kind = "payment"
     default_base_url = "https://api.stripe.com"
     where_to_find = WHERE
+    rate_limit = RateLimit("about 100 requests a second (25 in test mode)", retry="in a few seconds")
     fields = (
         Field("publishable_key", "Publishable key", WHERE, placeholder="pk_test_… or pk_live_…"),
         Field("secret_key", "Secret key", WHERE + " Click Reveal to copy the secret key.", secret=True,
@@ -311,11 +313,12 @@ def _http_client_class() -> type:
             self._client = attempt.client()
             self._client_async = None  # sync calls only
             self._timeout = max(attempt.remaining(), 0.001)
+            self.rate_limit = attempt.rate_limit
             self.last: Reply | None = None
 
         def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
             content, status, response_headers = super().request(method, url, headers, post_data)
-            self.last = Reply("Stripe", status, response_headers, content, url)
+            self.last = Reply("Stripe", status, response_headers, content, url, self.rate_limit)
             return content, status, response_headers
 
     return AttemptHTTPXClient
@@ -367,10 +370,9 @@ class _Session:
         detail = reply.describe() + self.request_id()
         status = reply.status
         if status == 429 or isinstance(exc, self.stripe.RateLimitError):  # 400 code=rate_limit is one too
-            if status == 429:
-                return Failure(Status.RATE_LIMITED, reply.failure().message, detail)  # honours Retry-After
-            return Failure(Status.RATE_LIMITED, "Stripe is limiting how fast it answers right now. "
-                                                "Try again in a minute.", detail)
+            # A 429 honours Retry-After; the old-style 400 is worded from Stripe's documented limit.
+            message = reply.failure().message if status == 429 else reply.rate_limit.without_wait(reply)
+            return Failure(Status.RATE_LIMITED, message, detail)
         if status == 401:
             return Failure(Status.INVALID_CREDENTIALS,
                            "Stripe rejected this secret key. Copy it again from Developers > API keys.", detail)

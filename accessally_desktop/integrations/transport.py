@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from .. import APP_NAME, __version__
 from ..logs import SENSITIVE_PARAMS
+from .rate_limits import RateLimit, wait_words
 from .status import DEFAULT_TIMEOUT, Failure, Status
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Reply:
     headers: httpx.Headers
     body: bytes
     url: str
+    rate_limit: RateLimit = RateLimit()  # what a 429 without Retry-After means for this service
 
     @property
     def text(self) -> str:
@@ -118,7 +120,11 @@ class Reply:
 
     def retry_after(self) -> float | None:
         """Seconds the service asked us to wait (Retry-After as seconds or an HTTP date)."""
-        value = self.headers.get("retry-after", "").strip()
+        return self.wait_in("retry-after")
+
+    def wait_in(self, header: str) -> float | None:
+        """Seconds to wait that a header holds (as seconds or an HTTP date), or None."""
+        value = self.headers.get(header, "").strip()
         if not value:
             return None
         try:
@@ -159,9 +165,10 @@ class Reply:
                            f"{name} has nothing at this address. Check the account address.", detail)
         if code == 429:
             wait = self.retry_after()
-            when = f"in {_seconds(wait)}" if wait is not None else "in a minute"
+            if wait is None:
+                return Failure(Status.RATE_LIMITED, self.rate_limit.without_wait(self), detail)
             return Failure(Status.RATE_LIMITED,
-                           f"{name} is limiting how fast it answers right now. Try again {when}.", detail)
+                           f"{name} is limiting how fast it answers right now. Try again in {wait_words(wait)}.", detail)
         if code >= 500:
             return Failure(Status.SERVER_ERROR,
                            f"{name} has a problem on its side (HTTP {code}). Try again in a few minutes.", detail)
@@ -170,13 +177,6 @@ class Reply:
                            f"{name} sent us to another address ({redact_url(self.headers.get('location', '?'))}); "
                            "credentials are never followed there. Check the address.", detail)
         return Failure(Status.BAD_RESPONSE, f"{name} gave an unexpected answer (HTTP {code}).", detail)
-
-
-def _seconds(value: float) -> str:
-    seconds = max(1, round(value))
-    if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{round(seconds / 60)} minutes"
 
 
 class Attempt:
@@ -191,6 +191,7 @@ class Attempt:
         self.timeout = float(timeout)
         self.stopped: str | None = None  # "cancelled", "timeout" or "too_large"
         self.last_url = ""
+        self.rate_limit = RateLimit()  # the tested service's, set by `Integration.test`; every Reply carries it
         self._deadline = time.monotonic() + self.timeout
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -281,7 +282,7 @@ class Attempt:
             status, message, detail = self.explain(exc, service)
             raise Failure(status, message, detail) from None
         log.debug("%s %s -> %s (%d bytes)", method, redact_url(url), response.status_code, len(body))
-        return Reply(service, response.status_code, response.headers, body, str(response.url))
+        return Reply(service, response.status_code, response.headers, body, str(response.url), self.rate_limit)
 
     def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
         """Map any exception raised while talking to a service to (status, message, detail)."""

@@ -1,6 +1,13 @@
-"""Keap stand-in: account/profile behind X-Keap-API-Key, Apigee-style 401 fault, quota headers."""
+"""Keap stand-in: account/profile behind X-Keap-API-Key, Apigee-style 401 fault, quota headers.
+
+Two 429s, neither with Retry-After (Keap documents none): the per-minute throttle
+(`x-keap-product-throttle-available: 0`) and the key's daily quota (`x-keap-product-quota-available: 0`,
+resetting at midnight UTC; `x-keap-product-quota-expiry-time` is that moment as a Unix time in ms).
+"""
 
 from __future__ import annotations
+
+import time
 
 from .server import Request, Response, SandboxServer, json_response
 
@@ -45,8 +52,11 @@ class KeapSandbox(SandboxServer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._used_today = 0
+        self.daily_quota = DAILY_QUOTA  # a test may lower it to reach the daily 429
 
     def handle(self, request: Request) -> Response:
+        if self._used_today >= self.daily_quota:
+            return json_response(QUOTA_VIOLATION, 429, headers=self._quota_headers(self.remaining_requests()))
         if self.over_limit() is not None:
             return json_response(QUOTA_VIOLATION, 429, headers=self._quota_headers(0))
         self._used_today += 1
@@ -54,11 +64,14 @@ class KeapSandbox(SandboxServer):
 
     def _quota_headers(self, throttle_available: int) -> dict[str, str]:
         limit = str(self.rate_limit[0]) if self.rate_limit else "240"
+        next_midnight_utc = (int(time.time()) // 86400 + 1) * 86400
         return {
-            "x-keap-product-quota-limit": str(DAILY_QUOTA),
-            "x-keap-product-quota-available": str(max(0, DAILY_QUOTA - self._used_today)),
+            "x-keap-product-quota-limit": str(self.daily_quota),
+            "x-keap-product-quota-time-unit": "day",
+            "x-keap-product-quota-interval": "1",
+            "x-keap-product-quota-available": str(max(0, self.daily_quota - self._used_today)),
             "x-keap-product-quota-used": str(self._used_today),
-            "x-keap-product-quota-expiry-time": "86400",
+            "x-keap-product-quota-expiry-time": str(next_midnight_utc * 1000),
             "x-keap-product-throttle-limit": limit,
             "x-keap-product-throttle-available": str(throttle_available),
             "x-keap-product-throttle-used": str(int(limit) - throttle_available),
