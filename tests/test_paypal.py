@@ -91,6 +91,27 @@ def test_nvp_permission_error_is_forbidden(serve) -> None:
     assert "You do not have permissions to make this API call" in result.detail
 
 
+@pytest.mark.parametrize(("username", "words"), [(name, long) for name, (_, long) in fake.REFUSED_USERNAMES.items()])
+def test_nvp_10002_refusals_other_than_the_security_header_are_forbidden_without_a_retry(both, username, words) -> None:
+    sandbox, live = both
+    result = PAYPAL.test({**live.credentials(), "api_username": username})
+    assert result.status == Status.FORBIDDEN, result
+    assert result.message == f"PayPal recognised the API credentials but refused access: {words} (error 10002)."
+    assert "L_ERRORCODE0=10002" in result.detail and words in result.detail
+    assert len(live.requests) == 1
+    assert sandbox.requests == []  # not a reason to try the other environment
+    _assert_no_secret(result)
+
+
+def test_nvp_security_header_error_still_tries_the_other_environment(both) -> None:
+    sandbox, live = both
+    result = PAYPAL.test({**live.credentials(), "api_password": "WRONGPASSWORD123"})
+    assert result.status == Status.INVALID_CREDENTIALS, result
+    assert "Security header is not valid" in result.detail
+    assert len(live.requests) == 1 and len(sandbox.requests) == 1
+    _assert_no_secret(result)
+
+
 def test_nvp_answer_without_ack_is_a_bad_response(serve) -> None:
     server = serve("paypal", environment="live")
     server.inject("status", code=200, body="hello=world", content_type="text/plain")
