@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -101,6 +105,21 @@ def test_nvp_10002_refusals_other_than_the_security_header_are_forbidden_without
     assert len(live.requests) == 1
     assert sandbox.requests == []  # not a reason to try the other environment
     _assert_no_secret(result)
+
+
+def test_check_json_reports_a_locked_account_as_forbidden(both) -> None:
+    sandbox, live = both
+    credentials = {"paypal": {**live.credentials(), "api_username": "locked_api1.acme-courses.example"}}
+    out = subprocess.run([sys.executable, "-m", "accessally_desktop", "check", "--json", "--credentials", "-"],
+                         input=json.dumps(credentials), capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == 1, out.stdout + out.stderr
+    (result,) = json.loads(out.stdout)
+    assert (result["service"], result["ok"], result["status"]) == ("paypal", False, "forbidden")
+    assert "Account is locked or inactive" in result["message"]
+    assert "Traceback" not in out.stderr
+    assert sandbox.requests == []
+    for secret in SECRETS:
+        assert secret not in out.stdout and secret not in out.stderr
 
 
 def test_nvp_security_header_error_still_tries_the_other_environment(both) -> None:
