@@ -5,6 +5,8 @@ accepted too. Whichever complete set is entered is tested; with both, both are.
 
 Quirks:
 - NVP always answers HTTP 200, form-encoded; a rejection is ACK=Failure with L_ERRORCODE0=10002.
+  Only its "Security header is not valid" means wrong credentials (or the other environment's);
+  no permission, a locked or inactive account, or an unverified one is `forbidden`, not retried.
 - Sandbox credentials sent to live (or the reverse) are rejected exactly like wrong ones. So on a
   rejection the other environment is tried once; only a clear pass there changes the outcome.
 - Addresses: ACCESSALLY_DESKTOP_PAYPAL_URL replaces the chosen environment's host (one stand-in
