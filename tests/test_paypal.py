@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -89,6 +93,42 @@ def test_nvp_permission_error_is_forbidden(serve) -> None:
     result = PAYPAL.test(server.credentials())
     assert result.status == Status.FORBIDDEN
     assert "You do not have permissions to make this API call" in result.detail
+
+
+@pytest.mark.parametrize(("username", "words"), [(name, long) for name, (_, long) in fake.REFUSED_USERNAMES.items()])
+def test_nvp_10002_refusals_other_than_the_security_header_are_forbidden_without_a_retry(both, username, words) -> None:
+    sandbox, live = both
+    result = PAYPAL.test({**live.credentials(), "api_username": username})
+    assert result.status == Status.FORBIDDEN, result
+    assert result.message == f"PayPal recognised the API credentials but refused access: {words} (error 10002)."
+    assert "L_ERRORCODE0=10002" in result.detail and words in result.detail
+    assert len(live.requests) == 1
+    assert sandbox.requests == []  # not a reason to try the other environment
+    _assert_no_secret(result)
+
+
+def test_check_json_reports_a_locked_account_as_forbidden(both) -> None:
+    sandbox, live = both
+    credentials = {"paypal": {**live.credentials(), "api_username": "locked_api1.acme-courses.example"}}
+    out = subprocess.run([sys.executable, "-m", "accessally_desktop", "check", "--json", "--credentials", "-"],
+                         input=json.dumps(credentials), capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == 1, out.stdout + out.stderr
+    (result,) = json.loads(out.stdout)
+    assert (result["service"], result["ok"], result["status"]) == ("paypal", False, "forbidden")
+    assert "Account is locked or inactive" in result["message"]
+    assert "Traceback" not in out.stderr
+    assert sandbox.requests == []
+    for secret in SECRETS:
+        assert secret not in out.stdout and secret not in out.stderr
+
+
+def test_nvp_security_header_error_still_tries_the_other_environment(both) -> None:
+    sandbox, live = both
+    result = PAYPAL.test({**live.credentials(), "api_password": "WRONGPASSWORD123"})
+    assert result.status == Status.INVALID_CREDENTIALS, result
+    assert "Security header is not valid" in result.detail
+    assert len(live.requests) == 1 and len(sandbox.requests) == 1
+    _assert_no_secret(result)
 
 
 def test_nvp_answer_without_ack_is_a_bad_response(serve) -> None:

@@ -5,6 +5,8 @@ accepted too. Whichever complete set is entered is tested; with both, both are.
 
 Quirks:
 - NVP always answers HTTP 200, form-encoded; a rejection is ACK=Failure with L_ERRORCODE0=10002.
+  Only its "Security header is not valid" means wrong credentials (or the other environment's);
+  no permission, a locked or inactive account, or an unverified one is `forbidden`, not retried.
 - Sandbox credentials sent to live (or the reverse) are rejected exactly like wrong ones. So on a
   rejection the other environment is tried once; only a clear pass there changes the outcome.
 - Addresses: ACCESSALLY_DESKTOP_PAYPAL_URL replaces the chosen environment's host (one stand-in
@@ -256,8 +258,11 @@ class PayPal(Integration):
             raise Failure(Status.BAD_RESPONSE, "PayPal sent an answer this app could not read.", reply.describe())
         code, text = answer.get("L_ERRORCODE0", ""), answer.get("L_LONGMESSAGE0") or answer.get("L_SHORTMESSAGE0", "")
         detail = f"NVP ACK={ack} L_ERRORCODE0={code}: {text}{ids}"
-        if code in ("10002", "10008"):  # security error: wrong, revoked, or the other environment's
-            raise Failure(Status.INVALID_CREDENTIALS, rejected, detail)
+        if code == "10008" or (code == "10002" and "security header" in text.lower()):
+            raise Failure(Status.INVALID_CREDENTIALS, rejected, detail)  # wrong, or the other environment's
+        if code == "10002":  # no permission, account locked or inactive, account not verified
+            raise Failure(Status.FORBIDDEN, f"PayPal recognised the API credentials but refused access: "
+                                            f"{text or 'no reason given'} (error 10002).", detail)
         if code == "10007":
             raise Failure(Status.FORBIDDEN, "PayPal recognised the API credentials but does not allow them to read "
                                             "the balance. Check the account's API permissions.", detail)

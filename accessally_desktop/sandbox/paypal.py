@@ -3,7 +3,8 @@
 One server plays one environment (`environment="sandbox"` or `"live"`) and accepts only that
 environment's demo credentials, like PayPal: sandbox credentials sent to live are rejected the
 same way as wrong ones. NVP answers are form-encoded and always HTTP 200 (ACK=Failure, error
-10002 for bad credentials); REST answers 401 `invalid_client`. Every answer has `paypal-debug-id`.
+10002 for bad credentials, or for an account `REFUSED_USERNAMES` names); REST answers 401
+`invalid_client`. Every answer has `paypal-debug-id`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ SIGNATURES = {
                 "api_signature": "A1b2C3sandboxDemoSignature.4d5E6f7G8h9I0jK1lM2nO3pQ4rS5t"},
     "live": {"api_username": "owner_api1.acme-courses.example", "api_password": "LIVEDEMO3H7J2K5P",
              "api_signature": "AFcWxV21C7fd0v3bYYYRCpSSRl31A.liveDemoSignature9XyZ0aBcDeFgH"},
+}
+# Demo API usernames whose account PayPal refuses with error 10002 for another reason than wrong
+# credentials (PayPal's short and long message), whatever the password and signature.
+REFUSED_USERNAMES = {
+    "no-permission_api1.acme-courses.example": ("Authentication/Authorization Failed",
+                                                "You do not have permissions to make this API call"),
+    "locked_api1.acme-courses.example": ("Authentication/Authorization Failed", "Account is locked or inactive"),
+    "unverified_api1.acme-courses.example": ("Authentication/Authorization Failed", "Account is not verified"),
 }
 REST_APPS = {
     "sandbox": {"client_id": "AZdemoSandboxClientId0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU",
@@ -71,6 +80,10 @@ class PayPalSandbox(SandboxServer):
                   "CORRELATIONID": secrets.token_hex(6), "VERSION": form.get("VERSION", ""), "BUILD": "58807128"}
         given = (form.get("USER", ""), form.get("PWD", ""), form.get("SIGNATURE", ""))
         expected = (self.signature["api_username"], self.signature["api_password"], self.signature["api_signature"])
+        if given[0] in REFUSED_USERNAMES:
+            short, long = REFUSED_USERNAMES[given[0]]
+            return self._nvp({"ACK": "Failure", **common, "L_ERRORCODE0": "10002", "L_SHORTMESSAGE0": short,
+                              "L_LONGMESSAGE0": long, "L_SEVERITYCODE0": "Error"})
         if given != expected:
             return self._nvp({"ACK": "Failure", **common, "L_ERRORCODE0": "10002",
                               "L_SHORTMESSAGE0": "Security error",
