@@ -73,13 +73,33 @@ def test_wrong_address_is_not_found_and_names_it(direct) -> None:
     assert "Settings > Developer" in result.message
 
 
-def test_app_url_is_refused_with_the_way_to_the_api_url(serve) -> None:
+@pytest.mark.parametrize("url", ["https://demo.activehosted.com", "https://demo.api-eu1.com",
+                                 "https://demo.api-us2.com/api/3/", "https://Demo.ActiveHosted.com/"])
+def test_activehosted_and_regional_api_urls_are_tested_not_refused(serve, url: str) -> None:
     server = serve("activecampaign")
-    result = AC.test({"account_url": "https://demo.activehosted.com/app/contacts", "api_key": API_TOKEN})
-    assert result.status == Status.INVALID_FORMAT
-    assert "Settings > Developer" in result.message and "api-us1.com" in result.message
-    assert server.requests == []
-    assert_no_secret(result, API_TOKEN)
+    report = AC.check_format({"account_url": url, "api_key": API_TOKEN})
+    assert report.ok and report.problems == (), report
+    result = AC.test({"account_url": url, "api_key": API_TOKEN})
+    assert result.status == Status.OK, result
+    assert server.requests[-1].path == "/api/3/users/me"
+
+
+def test_a_pasted_app_page_keeps_scheme_and_host_and_says_what_was_dropped(serve) -> None:
+    serve("activecampaign")
+    pasted = "https://demo.activehosted.com/app/contacts?page=2"
+    report = AC.check_format({"account_url": pasted, "api_key": API_TOKEN})
+    assert report.ok and report.values["account_url"] == "https://demo.activehosted.com"
+    [note] = report.for_field("account_url")
+    assert note.severity == "note" and "/app/contacts" in note.message
+    assert AC.test({"account_url": pasted, "api_key": API_TOKEN}).status == Status.OK
+    assert_no_secret(AC.test({"account_url": pasted, "api_key": API_TOKEN}), API_TOKEN)
+
+
+def test_another_host_shape_is_only_a_warning_and_still_tested(serve) -> None:
+    server = serve("activecampaign")
+    result = AC.test({"account_url": "https://crm.example.com", "api_key": API_TOKEN})
+    assert result.status == Status.OK and any("usually look like" in w for w in result.warnings)
+    assert server.requests
 
 
 @pytest.mark.parametrize("url", ["http://demo.api-us1.com", "demo.api-us1.com", "ftp://demo.api-us1.com"])
@@ -102,7 +122,7 @@ def test_usual_url_is_normalised_without_complaint() -> None:
 
 
 def test_unusual_api_host_is_only_a_warning() -> None:
-    report = AC.check_format({"account_url": "https://demo.api-us4.com", "api_key": API_TOKEN})
+    report = AC.check_format({"account_url": "https://demo.ac-api.example.net", "api_key": API_TOKEN})
     assert report.ok
     assert [p.field for p in report.warnings] == ["account_url"]
     assert "api-us1.com" in report.warnings[0].message

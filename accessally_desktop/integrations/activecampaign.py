@@ -2,7 +2,8 @@
 
 Quirk: a wrong or missing API key is answered with 403, not 401, so 403 from users/me means
 "check the key" here, not "no permission". Each account has its own API URL (Settings >
-Developer), which the owner pastes; the app URL (…activehosted.com) is not an API address.
+Developer), which the owner pastes: `https://ACCOUNT.api-us1.com` (or another region), and the app
+address `https://ACCOUNT.activehosted.com` serves the same API (providers.md §5).
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from .transport import Attempt, Reply, is_loopback_host, split_url
 
 WHERE = "In ActiveCampaign: Settings > Developer, under API Access."
 URL_HELP = ("In ActiveCampaign: Settings > Developer, the URL under API Access "
-            "(it looks like https://ACCOUNT.api-us1.com).")
+            "(it looks like https://ACCOUNT.api-us1.com or https://ACCOUNT.activehosted.com).")
 
 BAD_KEY = "ActiveCampaign did not accept this API key. Copy it again from Settings > Developer."
 
 PAGE_SIZE = 100  # ActiveCampaign's largest page
 MAX_PAGES = 20  # 2,000 forms is far more than any site has; stop there rather than page for minutes
 
-_USUAL_URL = re.compile(r"https://[a-z0-9-]+\.api-us1\.com")
+# https://ACCOUNT.api-us1.com (api-eu1, …) or https://ACCOUNT.activehosted.com: both serve /api/3.
+_USUAL_HOST = re.compile(r"[a-z0-9-]+\.(api-[a-z]+[0-9]*\.com|activehosted\.com)")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -84,6 +86,13 @@ class ActiveCampaign(Integration):
     def validate(self, values: dict[str, str]) -> list[Problem]:
         problems: list[Problem] = []
         url = values["account_url"] = normalise_account_url(values["account_url"])
+        parts = split_url(url)
+        if parts and parts.path.strip("/") and _USUAL_HOST.fullmatch((parts.hostname or "").lower()):
+            # a pasted app page (…activehosted.com/app/contacts): the API lives at the host's root
+            url = values["account_url"] = f"{parts.scheme}://{parts.netloc}"
+            problems.append(Problem("account_url", "note",
+                                    f"Kept only the start of the pasted address ({url}); the rest ({parts.path}) "
+                                    "is a page in ActiveCampaign, not part of the API URL."))
         if url:
             problems.extend(_check_url(url))
         key = values["api_key"]
@@ -191,10 +200,6 @@ class ActiveCampaign(Integration):
 def _check_url(url: str) -> list[Problem]:
     parts = split_url(url)
     host = ((parts and parts.hostname) or "").lower()
-    if host == "activehosted.com" or host.endswith(".activehosted.com"):
-        return [Problem("account_url", "error",
-                        "This is your ActiveCampaign app address, not its API URL. In ActiveCampaign go to "
-                        "Settings > Developer and copy the URL under API Access (like https://ACCOUNT.api-us1.com).")]
     if parts is None or parts.scheme not in ("http", "https") or not host:
         return [Problem("account_url", "error",
                         "The API URL must be a full web address starting with https://, like "
@@ -203,10 +208,11 @@ def _check_url(url: str) -> list[Problem]:
         return [Problem("account_url", "error",
                         "The API URL starts with http://; ActiveCampaign's starts with https://. "
                         "Copy it again from Settings > Developer.")]
-    if not is_loopback_host(host) and not _USUAL_URL.fullmatch(url.lower()):
+    if not is_loopback_host(host) and not (_USUAL_HOST.fullmatch(host) and parts.scheme == "https"):
         # AC does not promise api-us1.com for every account, so an unusual address is only a warning.
         return [Problem("account_url", "warning",
-                        "ActiveCampaign API URLs usually look like https://ACCOUNT.api-us1.com. If this is "
+                        "ActiveCampaign API URLs usually look like https://ACCOUNT.api-us1.com or "
+                        "https://ACCOUNT.activehosted.com. If this is "
                         "exactly the URL shown under Settings > Developer, keep it.")]
     return []
 
