@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import cli
 
         try:
-            return cli.run(args)
+            return cli.run_in_sandbox(args) if args.sandbox else cli.run(args)
         except KeyboardInterrupt:
             print("accessally-desktop check: cancelled.", file=sys.stderr)
             return 130

@@ -40,8 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds to wait for each service (default {DEFAULT_TIMEOUT:g})")
 
 
+def run_in_sandbox(args: argparse.Namespace) -> int:
+    """`--sandbox check`: every service against the built-in stand-ins on this computer; without
+    --credentials, with their demo values. Nothing saved or in the keyring is read."""
+    from .sandbox import Sandbox
+
+    sandbox = Sandbox()
+    try:
+        os.environ.update(sandbox.env)
+        return run(args, demo=sandbox.demo_credentials())
+    finally:
+        sandbox.stop()
+
+
 def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: TextIO | None = sys.stdout,
-        stderr: TextIO = sys.stderr) -> int:
+        stderr: TextIO = sys.stderr, demo: dict[str, dict[str, str]] | None = None) -> int:
     try:
         if stdout is None:
             raise UsageError("standard output is closed; nothing could be printed.")
@@ -51,7 +64,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: Text
         if unknown:
             raise UsageError(f"Unknown service {', '.join(map(repr, unknown))}. "
                              f"Known services: {', '.join(registry.SERVICE_IDS)}.")
-        if args.credentials is None:
+        if args.credentials is None and demo is not None:
+            credentials = demo
+        elif args.credentials is None:
             credentials = saved_credentials(args.site)
         else:
             credentials = read_credentials(args.credentials, stdin)

@@ -9,7 +9,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton, QRadioButton, QWizard, QWizardPage
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QRadioButton, QWizard, QWizardPage
 
 from accessally_desktop.secrets import MemoryStore, open_store
 from accessally_desktop.settings import SettingsStore
@@ -342,3 +342,24 @@ def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbo
     assert {name: result.status for name, result in after.results.items()} == {"license": "ok", "drip": "ok",
                                                                                "stripe": "ok"}
     assert storage.read_secrets(site, secret_names()) == secrets_before
+
+
+def test_a_pasted_invisible_character_is_pointed_out_and_never_saved(qtbot, services) -> None:
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    creds = services["license"].credentials()
+    dirty = {**creds, "license_key": creds["license_key"][:4] + "\u200b" + creds["license_key"][4:],
+             "email": creds["email"] + "\u00a0"}
+    from PySide6.QtWidgets import QApplication
+
+    for name, value in dirty.items():  # pasted, as owners do: the clipboard carries the invisible ones
+        QApplication.clipboard().setText(value)
+        line = edit(wizard, f"license.{name}")
+        line.selectAll()
+        line.paste()
+    note = wizard.findChild(QLabel, "note_license_license_key")
+    assert note.isVisibleTo(wizard) and note.text().startswith("ℹ ") and "zero-width space" in note.text()
+    assert run_test(qtbot, wizard, "license").startswith("Connected") or wizard.box("license").passed()
+    settings, secrets = wizard.collect()
+    assert secrets["license.license_key"] == creds["license_key"]
+    assert settings.current().values["license"]["email"] == creds["email"]

@@ -207,14 +207,17 @@ class CredentialsForm(QWidget):
         if all_fields:
             self._touched.update(self.inputs)
         report = self.report()
+        marks = {"error": "✖ ", "warning": "⚠ ", "note": "ℹ "}  # a note says what the check cleaned away
+        order = {"error": 0, "warning": 1, "note": 2}
         for name, note in self.notes.items():
-            problems = [p for p in report.for_field(name) if p.severity != "note"]
+            problems = sorted(report.for_field(name), key=lambda p: order[p.severity])
             if name not in self._touched and not report.values.get(name):
                 problems = [integrations.Problem(name, "warning", self.needed[name])] if name in self.needed else []
-            note.setText("\n".join(("✖ " if p.severity == "error" else "⚠ ") + p.message for p in problems))
+            note.setText("\n".join(marks[p.severity] + p.message for p in problems))
             note.setVisible(bool(problems))
-            note.setStyleSheet("color: palette(link);" if problems and problems[0].severity == "warning" else
-                               f"color: {error_color(note)};" if problems else "")
+            first = problems[0].severity if problems else "note"
+            note.setStyleSheet({"warning": "color: palette(link);", "error": f"color: {error_color(note)};"}
+                               .get(first, ""))
         return report
 
     def _touch(self, name: str) -> None:

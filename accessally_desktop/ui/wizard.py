@@ -915,9 +915,10 @@ class SetupWizard(QWizard):
             else:
                 per_variant = {"": box.values()}
             saved: dict[str, str] = {}
-            for variant, values in per_variant.items():
+            for variant, raw in per_variant.items():
+                values = integration.check_format(raw).values  # saved as tested: invisible characters removed
                 for f in integration.fields:
-                    value = (values.get(f.name) or "").strip()
+                    value = values.get(f.name) or ""
                     if f.secret:
                         secrets[stored_name(service_id, f.name, variant)] = value or None
                     elif value:
