@@ -65,3 +65,12 @@ def test_startup_reports_the_app_against_a_bare_wizard() -> None:
     output = run_bench("startup.py")
     for case in ("fresh (wizard)", "configured (main)", "minimal window *"):
         assert re.search(rf"^{re.escape(case)}(\s+{NUMBER}){{6}}$", output, re.MULTILINE), f"no figures for {case}:\n{output}"
+
+
+def test_soak_reports_memory_threads_and_refcounts() -> None:
+    output = run_bench("soak.py", timeout=300)
+    for phase in ("Test all", "wizard typing"):
+        assert has_row(output, phase, 8), f"no figures for {phase}:\n{output}"
+    assert re.search(r"^target: memory <= .* per 100 rounds.*: (met|MISSED)", output, re.MULTILINE), output
+    results = re.search(r"^last results: (.*)$", output, re.MULTILINE)
+    assert results and all(r.endswith("=ok") for r in results.group(1).split(", ")), output
