@@ -163,7 +163,7 @@ def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
     """The saved configuration of a site (default: the last used one), secrets from the keyring."""
     from .secrets import open_store
     from .settings import SettingsStore
-    from .storage import Storage, secret_names
+    from .storage import Storage, secret_names, values_for
 
     loaded = SettingsStore().load()
     if loaded.problem:
@@ -183,7 +183,7 @@ def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
     storage = Storage(SettingsStore(), opened.store)
     services = profile.services()
     secrets = storage.read_secrets(name, secret_names(services))
-    return {service_id: storage.values_for(profile, service_id, secrets) for service_id in services}
+    return {service_id: values_for(profile, service_id, secrets) for service_id in services}
 
 
 def _as_text(service_id: str, name: str, value: Any) -> str:

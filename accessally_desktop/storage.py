@@ -32,8 +32,8 @@ class SaveError(Exception):
 
 
 def variants(service_id: str) -> tuple[str, ...]:
-    """Stripe stores a pair per mode; every other service one set."""
-    return STRIPE_MODES if service_id == "stripe" else ("",)
+    """The credential sets a service keeps side by side (Stripe's test and live pairs), or one set ("")."""
+    return tuple(v.id for v in registry.get(service_id).variants) or ("",)
 
 
 def stored_name(service_id: str, field_name: str, variant: str = "") -> str:
@@ -54,6 +54,21 @@ def secret_names(service_ids: list[str] | tuple[str, ...] = registry.SERVICE_IDS
     return names
 
 
+def values_for(profile: SiteProfile, service_id: str, secrets: Mapping[str, str]) -> dict[str, str]:
+    """The values to test a service with: non-secret from the profile, secret from `secrets`, and
+    the active variant (Stripe's mode), so keys saved under the other mode are refused, not tested."""
+    integration = registry.get(service_id)
+    variant = active_variant(profile, service_id)
+    saved = profile.values.get(service_id, {})
+    values = {}
+    for f in integration.fields:
+        name = stored_name(service_id, f.name, variant)
+        values[f.name] = secrets.get(name, "") if f.secret else saved.get(stored_name("", f.name, variant), "")
+    if variant:
+        values[integration.variant_key] = variant
+    return values
+
+
 @dataclass
 class Storage:
     """The settings file and the secret store, behind one save that cannot half-succeed."""
@@ -70,16 +85,6 @@ class Storage:
                 register_secret(value)  # the log redacts it from here on, whatever logs it
                 found[name] = value
         return found
-
-    def values_for(self, profile: SiteProfile, service_id: str, secrets: Mapping[str, str]) -> dict[str, str]:
-        """The field values to test a service with: non-secret from the profile, secret from `secrets`."""
-        variant = active_variant(profile, service_id)
-        saved = profile.values.get(service_id, {})
-        values = {}
-        for f in registry.get(service_id).fields:
-            name = stored_name(service_id, f.name, variant)
-            values[f.name] = secrets.get(name, "") if f.secret else saved.get(stored_name("", f.name, variant), "")
-        return values
 
     def commit(self, settings: Settings, site: str, secret_changes: Mapping[str, str | None]) -> None:
         """Write changed secrets (None deletes) and the settings file, all or nothing.

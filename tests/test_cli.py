@@ -120,6 +120,20 @@ def test_bad_usage_exits_2_with_a_message_and_no_traceback(args, stdin, expected
     assert "Traceback" not in out.stderr + out.stdout
 
 
+def test_check_takes_stripes_optional_mode_and_names_both_modes(stand_ins) -> None:
+    servers, env = stand_ins
+    credentials = {"stripe": {**servers["stripe"].credentials(), "mode": "live"}}
+    out = run_check(["--json", "--credentials", "-"], env, json.dumps(credentials))
+    assert out.returncode == 1, out.stdout + out.stderr
+    [result] = json.loads(out.stdout)
+    assert result["status"] == "invalid_format"
+    assert "Live mode is chosen" in result["message"] and "test-mode keys" in result["message"]
+    assert credentials["stripe"]["secret_key"] not in out.stdout + out.stderr
+    credentials["stripe"]["mode"] = "test"
+    out = run_check(["--json", "--credentials", "-"], env, json.dumps(credentials))
+    assert out.returncode == 0 and json.loads(out.stdout)[0]["status"] == "ok", out.stdout + out.stderr
+
+
 @pytest.mark.real_keyring
 def test_check_tests_the_saved_configuration_of_the_last_site(stand_ins, secret_service, user_dirs) -> None:
     import keyring

@@ -220,15 +220,9 @@ def _stripe_account(answer: Reply) -> bool:
     return data is not None and isinstance(data.get("id"), str) and data["id"].startswith("acct_")
 
 
-def _stripe_publishable(answer: Reply) -> bool:
-    if answer.status != 401 or answer.looks_like_html():
-        return False
-    try:
-        data = json.loads(answer.body)
-    except (ValueError, RecursionError):
-        return False
-    error = data.get("error") if isinstance(data, dict) else None
-    return isinstance(error, dict) and error.get("code") == "secret_key_required"
+def _stripe_token(answer: Reply) -> bool:
+    data = _json_object(answer)
+    return data is not None and isinstance(data.get("id"), str) and data["id"].startswith("tok_")
 
 
 def _paypal_nvp(answer: Reply) -> bool:
@@ -269,8 +263,10 @@ CASES: dict[str, tuple[str, Callable[[SandboxServer], dict[str, str]], str, tupl
                        ("id", "object", "email", "settings", "dashboard", "display_name", "business_profile",
                         "country", "default_currency", "charges_enabled", "error", "message", "type", "code"),
                        _stripe_account),
-    "stripe_publishable": ("stripe", lambda s: s.credentials(), "/v1/customers/cus_accessally_key_check",
-                           ("error", "code", "message", "type", "id", "object"), _stripe_publishable),
+    "stripe_token": ("stripe", lambda s: s.credentials(), "/v1/tokens",
+                     ("error", "code", "message", "type", "id", "object", "livemode"), _stripe_token),
+    "stripe_token_read": ("stripe", lambda s: s.credentials(), "/v1/tokens/",  # a trailing / matches any id
+                          ("error", "code", "message", "type", "id", "object", "livemode"), _stripe_token),
     "paypal_nvp": ("paypal", lambda s: s.credentials(), "/nvp",
                    ("ACK", "L_ERRORCODE0", "L_LONGMESSAGE0", "L_SHORTMESSAGE0", "CORRELATIONID", "L_CURRENCYCODE0",
                     "L_AMT0", "VERSION", "BUILD"), _paypal_nvp),
@@ -281,7 +277,7 @@ CASES: dict[str, tuple[str, Callable[[SandboxServer], dict[str, str]], str, tupl
 
 # Values a real answer holds: mixed into generated JSON so near-valid shapes come up often.
 VOCABULARY = ["7.4.2", "900", "901", "1e3", "valid", "expired", "invalid", "lifetime",
-              "Success", "SuccessWithWarning", "Failure", "10002", "acct_1Fuzz", "acct_", "secret_key_required",
+              "Success", "SuccessWithWarning", "Failure", "10002", "acct_1Fuzz", "acct_", "tok_1Fuzz", "secret_key_required",
               "1234567", "0", "", " ", "Acme", "a@b.example", "2026-07-05 23:59:59", "99999999999999999999", "²",
               0, 1, -1, 1234567, 10**30, -(10**12), 1.5, True, False, None, [], {}]
 
@@ -346,13 +342,18 @@ class _FuzzMixin:
     served: Response | None = None  # the last answer to `target`, fuzzed or real
 
     def handle(self, request: Request) -> Response:
-        if request.path == self.target and self.answer is not None:
+        if aimed(request.path, self.target) and self.answer is not None:
             self.served = self.answer
             return self.answer
         response = super().handle(request)  # type: ignore[misc]
-        if request.path == self.target:
+        if aimed(request.path, self.target):
             self.served = response
         return response
+
+
+def aimed(path: str, target: str) -> bool:
+    """The request the case fuzzes: that path, or under it when the target ends in "/"."""
+    return path == target or (target.endswith("/") and path.startswith(target))
 
 
 @pytest.fixture(scope="module")
@@ -382,7 +383,7 @@ def _check_answer(case: str, answer: Response | None, servers: dict[str, Sandbox
         result = integration.test(values_for(server), timeout=5)
     finally:
         server.answer = None
-    reached = any(r.path == target for r in server.requests[before:])
+    reached = any(aimed(r.path, target) for r in server.requests[before:])
     assert isinstance(result, CheckResult)
     if currently_in_test_context():
         note(f"result: {result!r}")

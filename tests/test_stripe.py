@@ -38,12 +38,16 @@ def test_good_keys_show_the_account_and_mode(serve) -> None:
     assert result.account.mode == "test"
     assert result.account.email == "owner@acme-courses.example"
     assert "Acme Courses" in result.message and "test mode" in result.message
-    # the secret key read the account while the publishable key was probed on a secret-only endpoint
-    assert sorted((r.path, r.header("Authorization")) for r in server.requests) == [
-        ("/v1/account", f"Bearer {fake.SECRET_KEY}"),
-        (f"/v1/customers/{'cus_accessally_key_check'}", f"Bearer {fake.PUBLISHABLE_KEY}"),
+    # the secret key read the account while the publishable key made a token, which the secret key read back
+    token = next(r for r in server.requests if r.method == "POST")
+    assert token.form() == {"pii[id_number]": "000000000"}
+    assert sorted((r.method, r.path.rpartition("/")[0] or r.path, r.header("Authorization"))
+                  for r in server.requests) == [
+        ("GET", "/v1", f"Bearer {fake.SECRET_KEY}"),
+        ("GET", "/v1/tokens", f"Bearer {fake.SECRET_KEY}"),
+        ("POST", "/v1", f"Bearer {fake.PUBLISHABLE_KEY}"),
     ]
-    assert "publishable key recognised" in result.detail and "Request-Id req_" in result.detail
+    assert "publishable key of the same account" in result.detail and "Request-Id req_" in result.detail
 
 
 def test_calls_go_through_the_official_stripe_package(serve) -> None:
@@ -316,7 +320,8 @@ def test_default_address_and_override(monkeypatch) -> None:
 
 
 def test_stripe_is_imported_lazily_and_is_the_real_package() -> None:
-    code = ("import sys, accessally_desktop.integrations.stripe as m; assert 'stripe' not in sys.modules; "
+    code = ("import sys, accessally_desktop.integrations.stripe_client as m; "
+            "import accessally_desktop.integrations.stripe; assert 'stripe' not in sys.modules; "
             "base = m._http_client_class().__mro__[1]; "  # the class `import stripe` inside the module built on
             "assert base.__module__ == 'stripe._http_client', base.__module__; "
             "assert 'accessally_desktop' not in sys.modules['stripe'].__file__; print('ok')")

@@ -44,6 +44,16 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One of side-by-side credential sets of a service, one active at a time (Stripe's test and
+    live keys): each is saved on its own; the active one is tested, as `values[variant_key]`."""
+
+    id: str
+    label: str
+    real_money: bool = False
+
+
+@dataclass(frozen=True)
 class Problem:
     """One finding of the format check, tied to a field where it can be."""
 
@@ -160,6 +170,8 @@ class Integration(ABC):
     where_to_find: ClassVar[str]  # one sentence: the menu path in the service
     guidance: ClassVar[str] = ""  # extra advice for the credentials page
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
+    variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live
+    variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -206,6 +218,7 @@ class Integration(ABC):
             if trimmed:
                 problems.append(Problem(f.name, "note", f"Removed spaces or line breaks around the {f.label}."))
             cleaned[f.name] = value or (f.default if not text else "")
+        problems += self._check_variant(values, cleaned)
         for f in self.fields:
             value = cleaned[f.name]
             if f.required and not value:
@@ -222,6 +235,22 @@ class Integration(ABC):
         except Exception:  # a shape check must never take the page down
             log.exception("format check of %s failed", self.id)
         return FormatReport(cleaned, tuple(problems))
+
+    def _check_variant(self, values: Mapping[str, object], cleaned: dict[str, str]) -> list[Problem]:
+        """Keep the variant the values are for (optional: without it the keys' own shape decides)."""
+        raw = values.get(self.variant_key) if self.variants else None
+        if raw is None or raw == "":
+            return []
+        chosen = characters.clean(str(raw))[0].lower()
+        if chosen in {v.id for v in self.variants}:
+            cleaned[self.variant_key] = chosen
+            return []
+        allowed = " or ".join(repr(v.id) for v in self.variants)
+        return [Problem(self.variant_key, "error", f"The {self.name} {self.variant_key} must be {allowed}.")]
+
+    def variant_for(self, values: Mapping[str, str]) -> str:
+        """The variant these credentials belong to, when their shape tells (Stripe's sk_live_), else ""."""
+        return ""
 
     def _character_problem(self, f: Field, value: str) -> str | None:
         """A character no request may carry: a control character, a space inside (two values pasted

@@ -1,41 +1,43 @@
-"""Stripe: the secret key reads the account (GET /v1/account), the publishable key is probed.
+"""Stripe: the secret key reads the account (GET /v1/account); the publishable key makes a
+throw-away token that the secret key reads back, which proves both keys belong to one account.
 
 Every call goes through the official `stripe` package, over this app's own httpx client so the
-attempt's deadline, cancel and body cap apply. `import stripe` costs about 200 ms, so it happens
-inside the probe, never when this module loads. (This module is itself called `stripe`; with
-absolute imports `import stripe` still gets the real package.)
+attempt's deadline, cancel and body cap apply (`stripe_client`).
 
 Quirks:
-- A publishable key has no "validate" endpoint. Sent to a secret-only endpoint, a real one gets
-  401 with code `secret_key_required`, a bogus one 401 "Invalid API Key provided". Stripe does not
-  say which account a publishable key belongs to, so only the test/live mode pairing is checked.
+- A publishable key has no "validate" endpoint, and Stripe never says which account one belongs to.
+  A PII token created with it (`POST /v1/tokens`) can be read only by a key of the same account:
+  "No such token" for the secret key means two accounts. This leaves one unused token in the
+  account, as WooCommerce's Stripe "Test connection" does.
 - A restricted key (rk_) without a permission gets 403, which still proves the key is real.
+- Test and live keys are two credential sets (`variants`); keys of the other mode are refused
+  before any request.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .base import Account, CheckResult, Choice, Field, Integration, Problem, Variant
 from .rate_limits import RateLimit
 from .registry import display_name
 from .status import DEFAULT_TIMEOUT, Failure, Status
-from .transport import Attempt, Reply, redact_url, split_url
+from .stripe_client import Session, error_field, load_stripe
+from .transport import Attempt, split_url
 
 WHERE = "In Stripe: Developers > API keys (switch Test mode on or off to match the keys you want)."
 
 KEY_SHAPE = re.compile(r"^(sk|rk|pk)_(test|live)_[A-Za-z0-9]{10,}$")
 _PREFIX = re.compile(r"^(sk|rk|pk)_(test|live)_")
-_PERMISSION = re.compile(r"Having the '([^']+)' permission")
-_ACCOUNT_IN_MESSAGE = re.compile(r"on account '(acct_[A-Za-z0-9]+)'")
 
-# Any id works: a secret-only endpoint is all the publishable-key probe needs; nothing is created.
-PROBE_CUSTOMER = "cus_accessally_key_check"
+# The throw-away token that ties the publishable key to the secret key's account (see the docstring).
+PAIRING_TOKEN = {"pii": {"id_number": "000000000"}}
 
 KIND_NAMES = {"sk": "secret key", "rk": "restricted key", "pk": "publishable key"}
+MODES = (Variant("test", "Test mode"), Variant("live", "Live mode", real_money=True))
+_MODE_NAMES = {v.id: v.label for v in MODES}
 
 
 def key_parts(key: str) -> tuple[str, str] | None:
@@ -51,6 +53,7 @@ class Stripe(Integration):
     default_base_url = "https://api.stripe.com"
     where_to_find = WHERE
     rate_limit = RateLimit("about 100 requests a second (25 in test mode)", retry="in a few seconds")
+    variants = MODES
     fields = (
         Field("publishable_key", "Publishable key", WHERE, placeholder="pk_test_… or pk_live_…"),
         Field("secret_key", "Secret key", WHERE + " Click Reveal to copy the secret key.", secret=True,
@@ -60,7 +63,11 @@ class Stripe(Integration):
                 "both keys must come from the same mode.")
 
     def warm_up(self) -> None:
-        _load_stripe()
+        load_stripe()
+
+    def variant_for(self, values: Mapping[str, str]) -> str:
+        modes = {parts[1] for parts in (key_parts(values.get(n, "")) for n in ("secret_key", "publishable_key")) if parts}
+        return modes.pop() if len(modes) == 1 else ""
 
     # -- format check ----------------------------------------------------------------------------
 
@@ -86,7 +93,12 @@ class Stripe(Integration):
                                     "(pk_…) here. Never put a secret key in a public field: the publishable key is "
                                     "shown to every visitor of your site. If this key was pasted anywhere public, "
                                     "roll it in Stripe."))
-        if sk_parts and pk_parts and sk_parts[1] != pk_parts[1] and sk_parts[0] != "pk" and pk_parts[0] == "pk":
+        chosen = values.get(self.variant_key, "")
+        other_mode = [(name, parts) for name, parts in (("secret_key", sk_parts), ("publishable_key", pk_parts))
+                      if parts and chosen and parts[1] != chosen]
+        if other_mode:
+            problems.append(Problem(other_mode[0][0], "error", _other_mode_message(chosen, other_mode)))
+        elif sk_parts and pk_parts and sk_parts[1] != pk_parts[1] and sk_parts[0] != "pk" and pk_parts[0] == "pk":
             problems.append(Problem("publishable_key", "error",
                                     f"The secret key is a {sk_parts[1]}-mode key but the publishable key is a "
                                     f"{pk_parts[1]}-mode key. Copy both from Developers > API keys with Test mode "
@@ -103,8 +115,8 @@ class Stripe(Integration):
     def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
         secret_key = values["secret_key"]
         kind, mode = key_parts(secret_key) or ("sk", "live" if "_live_" in secret_key else "test")
-        session = _Session(self, attempt, secret_key)
-        pk_session = _Session(self, attempt, secret_key)  # its own, so the two reads can run at once
+        session = Session(self.base_url(), attempt, secret_key)
+        pk_session = Session(self.base_url(), attempt, values["publishable_key"])  # both calls at once
 
         def read_account() -> tuple[Account, list[str]]:
             try:
@@ -115,17 +127,17 @@ class Stripe(Integration):
                 account, warning = self._restricted(session, failure, mode)
                 return account, [warning]
 
-        (account, warnings), publishable = attempt.together(
-            read_account, lambda: self._check_publishable(pk_session, values["publishable_key"]))
-        detail = [f"Account {account.id or '(not readable with this key)'}, {mode} mode, read with the {KIND_NAMES[kind]}"
-                  + session.request_id(), publishable]
+        (account, warnings), token = attempt.together(read_account, lambda: self._token(pk_session))
         label = f"{account.name} ({account.id})" if account.name and account.id else account.name or account.id
         where = f"Stripe account {label}" if label else "your Stripe account"
+        paired, warning = self._check_pair(session, token, where, restricted=kind == "rk")
+        detail = [f"Account {account.id or '(not readable with this key)'}, {mode} mode, read with the {KIND_NAMES[kind]}"
+                  + session.request_id(), paired]
         real = "no real payments" if mode == "test" else "real payments"
         return self.result(Status.OK, f"Connected to {where} in {mode} mode ({real}).", "; ".join(detail),
-                           account=account, warnings=tuple(warnings))
+                           account=account, warnings=tuple(warnings + [warning] * bool(warning)))
 
-    def _restricted(self, session: _Session, refused: Failure, mode: str) -> tuple[Account, str]:
+    def _restricted(self, session: Session, refused: Failure, mode: str) -> tuple[Account, str]:
         """A restricted key may not read the account; the balance proves it works all the same.
 
         A 403 proves the key is real, but a key that may not read even the balance cannot be shown
@@ -154,26 +166,54 @@ class Stripe(Integration):
                          "details cannot be shown. Check that it may also create customers, charges and "
                          "subscriptions, or use the standard secret key (sk_…).")
 
-    def _check_publishable(self, session: _Session, publishable_key: str) -> str:
-        """Prove the publishable key exists: a secret-only call must fail with `secret_key_required`."""
+    def _token(self, session: Session) -> str:
+        """Create the throw-away token with the publishable key: its id, or a Failure about that key."""
         try:
-            session.call(session.api.customers.retrieve, PROBE_CUSTOMER,
-                         options={"api_key": publishable_key})
+            token = session.call(session.api.tokens.create, params=PAIRING_TOKEN)
+        except Failure as failure:
+            if session.last is None or session.last.status != 401:
+                raise
+            raise Failure(Status.INVALID_CREDENTIALS,
+                          "Stripe accepted the secret key but rejected the PUBLISHABLE key. Copy the publishable key (pk_…) again from "
+                          "Developers > API keys, in the same mode as the secret key.", failure.detail) from None
+        token_id = str(token.get("id") or "")
+        if not token_id.startswith("tok_"):
+            raise Failure(Status.BAD_RESPONSE, "Stripe answered the publishable-key check without a token.",
+                          session.last.describe() if session.last else "")
+        return token_id
+
+    def _check_pair(self, session: Session, token_id: str, where: str, *, restricted: bool) -> tuple[str, str]:
+        """Read the token back with the secret key: (detail, warning). Another account's token is
+        "No such token"; a restricted key may lack the permission to read tokens (only a warning)."""
+        try:
+            token = session.call(session.api.tokens.retrieve, token_id)
         except Failure as failure:
             reply = session.last
-            if reply is None or reply.status != 401:
+            if reply is not None and reply.status == 404 and error_field(reply, "code") == "resource_missing":
+                raise Failure(Status.INVALID_CREDENTIALS,
+                              "These two keys belong to different Stripe accounts: the publishable key is not from "
+                              f"{where}, the account of the secret key. Copy both keys from Developers > API keys "
+                              "of the same account.", failure.detail) from None
+            if not restricted or failure.status is not Status.FORBIDDEN:
                 raise
-            if _error_field(reply, "code") == "secret_key_required":
-                return ("publishable key recognised (Stripe does not say which account it belongs to; "
-                        "only its test/live mode is compared with the secret key's)" + session.request_id())
-            raise Failure(Status.INVALID_CREDENTIALS,
-                          "Stripe accepted the secret key but rejected the PUBLISHABLE key. Copy the publishable "
-                          "key (pk_…) again from Developers > API keys, in the same mode as the secret key.",
-                          failure.detail) from None
-        raise Failure(Status.BAD_RESPONSE, "Stripe answered the publishable-key check in an unexpected way.",
-                      session.last.describe() if session.last else "")
+            return ("publishable key recognised; its account not compared (the key may not read tokens)",
+                    "This restricted key may not read tokens, so whether the publishable key belongs to the same "
+                    "Stripe account could not be checked.")
+        if token.get("id") != token_id:
+            raise Failure(Status.BAD_RESPONSE, "Stripe answered the key-pair check with another token than the one "
+                          "just made.", session.last.describe() if session.last else "")
+        return "publishable key of the same account (a throw-away token it made was read back)" + session.request_id(), ""
 
     # -- webhook endpoints (dashboard) -------------------------------------------------------------
+
+    def facts_text(self, extra: Mapping[str, str]) -> str:
+        webhook = extra.get("webhook")
+        if not webhook:
+            return ""
+        return {"enabled": "Webhook for this site: enabled",
+                "disabled": "⚠ Webhook for this site is DISABLED: Stripe is not telling AccessAlly about payments",
+                "missing": "⚠ No webhook for this site: Stripe is not telling AccessAlly about payments",
+                }.get(webhook, f"Webhook: {webhook}")
 
     def webhook_status(self, values: dict[str, str], site_url: str, *, timeout: float = DEFAULT_TIMEOUT,
                        attempt: Attempt | None = None) -> CheckResult:
@@ -189,7 +229,7 @@ class Stripe(Integration):
         return self._run(lambda a, v: self._probe_webhooks(a, v, site), values, timeout=timeout, attempt=attempt)
 
     def _probe_webhooks(self, attempt: Attempt, values: dict[str, str], site: str) -> CheckResult:
-        session = _Session(self, attempt, values["secret_key"])
+        session = Session(self.base_url(), attempt, values["secret_key"])
         try:
             data = session.call(session.api.webhook_endpoints.list, params={"limit": 100})
         except Failure as failure:
@@ -226,6 +266,15 @@ class Stripe(Integration):
                            choices=choices, warnings=warnings)
 
 
+def _other_mode_message(chosen: str, keys: list[tuple[str, tuple[str, str]]]) -> str:
+    """Keys of the other mode than the one chosen, naming both modes (no request is made with them)."""
+    keys_mode = keys[0][1][1]
+    what = " and the ".join(KIND_NAMES[parts[0]] for _, parts in keys)
+    are = f"are {keys_mode}-mode keys" if len(keys) > 1 else f"is a {keys_mode}-mode key"
+    return (f"{_MODE_NAMES[chosen]} is chosen, but the {what} {are}. Switch to {_MODE_NAMES[keys_mode]}, or copy "
+            f"the {chosen}-mode keys from Developers > API keys with Test mode {'on' if chosen == 'test' else 'off'}.")
+
+
 def _normalise_url(url: str) -> str:
     parts = split_url(url.strip())
     if parts is None or not parts.scheme:
@@ -253,158 +302,6 @@ def _account(data: dict[str, Any], mode: str) -> Account:
     if data.get("charges_enabled") is False:
         extra["charges_enabled"] = "no"
     return Account(name=name, id=account_id, mode=mode, email=str(data.get("email") or ""), extra=extra)
-
-
-def _error_field(reply: Reply, name: str) -> str:
-    try:
-        error = reply.json_object().get("error")
-    except Failure:
-        return ""
-    return str(error.get(name) or "") if isinstance(error, dict) else ""
-
-
-_load_lock = threading.Lock()
-_client_class: type | None = None
-
-
-def _load_stripe() -> type:
-    """Import stripe and every part the checks use, once; returns the HTTP client class.
-
-    `import stripe` is ~200 ms, and stripe loads each service and resource class on first use,
-    some in single steps that hold the GIL for tens of ms: better in `warm_up` than mid-test. And
-    stripe's modules import one another in circles, so two threads loading them at once could each
-    meet the other's half-made module: one thread loads, any other waits on the lock.
-    """
-    global _client_class
-    with _load_lock:
-        if _client_class is None:
-            import stripe
-
-            client = stripe.StripeClient("sk_test_warm_up")
-            api = getattr(client, "v1", client)
-            for service in ("accounts", "balance", "customers", "webhook_endpoints"):  # what the checks call
-                getattr(api, service)  # loads the service's module
-            for resource in ("Account", "Balance", "Customer", "WebhookEndpoint", "ListObject"):
-                getattr(stripe, resource)  # loads the resource's module (and stripe's API resource base)
-            _client_class = _http_client_class()
-        return _client_class
-
-
-def _http_client_class() -> type:
-    import stripe
-
-    class AttemptHTTPXClient(stripe.HTTPXClient):
-        """stripe's HTTPXClient on this app's httpx client, remembering the last answer.
-
-        stripe's HTTPXClient takes no transport: its own __init__ would build an SSL context and two
-        httpx clients (tens of ms holding the GIL, on every test) only to have them replaced. So
-        only the base HTTPClient's __init__ runs, and the one client is `attempt.client()`, which
-        carries the attempt's deadline, cancel, body cap and this app's TLS verification. The last
-        answer is kept as a `Reply` so every failure is described the same way as for the other
-        services.
-        """
-
-        def __init__(self, attempt: Attempt) -> None:
-            import anyio
-            import httpx
-
-            stripe.HTTPClient.__init__(self)
-            self.httpx, self.anyio = httpx, anyio
-            self._client = attempt.client()
-            self._client_async = None  # sync calls only
-            self._timeout = max(attempt.remaining(), 0.001)
-            self.rate_limit = attempt.rate_limit
-            self.last: Reply | None = None
-
-        def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
-            content, status, response_headers = super().request(method, url, headers, post_data)
-            self.last = Reply("Stripe", status, response_headers, content, url, self.rate_limit)
-            return content, status, response_headers
-
-    return AttemptHTTPXClient
-
-
-class _Session:
-    """One StripeClient bound to an attempt; `call` turns every stripe outcome into data or a Failure."""
-
-    def __init__(self, integration: Stripe, attempt: Attempt, key: str) -> None:
-        client_class = _load_stripe()  # first: waits while another thread is still loading stripe
-        import stripe
-
-        stripe.enable_telemetry = False
-        self.stripe = stripe
-        self.integration = integration
-        self.attempt = attempt
-        self.http = client_class(attempt)
-        self.client = stripe.StripeClient(key, base_addresses={"api": integration.base_url()},
-                                          http_client=self.http, max_network_retries=0)
-        # The services: `client.v1.*` since stripe 12, `client.*` before (pyproject allows >=11).
-        self.api = getattr(self.client, "v1", self.client)
-
-    @property
-    def last(self) -> Reply | None:
-        return self.http.last
-
-    def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self.http.last = None
-        try:
-            result = method(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - stripe raises AttributeError on some malformed error bodies
-            raise self.failure(exc) from None
-        if not hasattr(result, "to_dict"):
-            raise Failure(Status.BAD_RESPONSE, "Stripe sent an answer in an unexpected shape.",
-                          self.last.describe() if self.last else "")
-        return result.to_dict()
-
-    def failure(self, exc: BaseException) -> Failure:
-        """The Failure a stripe exception means.
-
-        Classified by the HTTP status of the answer, as stripe itself does (AuthenticationError is
-        401, PermissionError 403, APIError 5xx or an unreadable body). Going by the answer also
-        covers error bodies stripe cannot parse, where it raises something else entirely.
-        """
-        reply = self.last
-        if reply is None or isinstance(exc, self.stripe.APIConnectionError):
-            # stripe raises APIConnectionError `from` the httpx error, so the cause chain says what broke.
-            return Failure(*self.attempt.explain(exc, "Stripe"))
-        detail = reply.describe() + self.request_id()
-        status = reply.status
-        if status == 429 or isinstance(exc, self.stripe.RateLimitError):  # 400 code=rate_limit is one too
-            # A 429 honours Retry-After; the old-style 400 is worded from Stripe's documented limit.
-            message = reply.failure().message if status == 429 else reply.rate_limit.without_wait(reply)
-            return Failure(Status.RATE_LIMITED, message, detail)
-        if status == 401:
-            return Failure(Status.INVALID_CREDENTIALS,
-                           "Stripe rejected this secret key. Copy it again from Developers > API keys.", detail)
-        if status == 403:
-            missing = self.missing_permission()
-            return Failure(Status.FORBIDDEN,
-                           "Stripe recognised this key but refused access"
-                           + (f": it is missing the permission {missing}" if missing else "")
-                           + ". Use the standard secret key from Developers > API keys.", detail)
-        if status == 404:
-            return Failure(Status.NOT_FOUND, f"Stripe has nothing at this address ({redact_url(reply.url)}). "
-                                             "Check the Stripe API address setting.", detail)
-        if 200 <= status < 300:
-            try:
-                reply.json_object()
-            except Failure as unreadable:  # says why: a web page, or data that does not parse
-                return Failure(unreadable.status, unreadable.message, detail)
-            return Failure(Status.BAD_RESPONSE, "Stripe gave an answer this app does not understand.", detail)
-        failure = reply.failure()
-        return Failure(failure.status, failure.message, detail)
-
-    def request_id(self) -> str:
-        request_id = self.last.headers.get("request-id", "") if self.last else ""
-        return f" (Request-Id {request_id})" if request_id else ""
-
-    def missing_permission(self) -> str:
-        match = _PERMISSION.search(_error_field(self.last, "message")) if self.last else None
-        return f"'{match.group(1)}'" if match else ""
-
-    def account_in_message(self) -> str:
-        match = _ACCOUNT_IN_MESSAGE.search(_error_field(self.last, "message")) if self.last else None
-        return match.group(1) if match else ""
 
 
 INTEGRATION = Stripe()

@@ -1,8 +1,10 @@
-"""Stripe stand-in: /v1/account, /v1/balance, /v1/customers/<id>, /v1/webhook_endpoints.
+"""Stripe stand-in: /v1/account, /v1/balance, /v1/tokens, /v1/tokens/<id>, /v1/webhook_endpoints.
 
 Answers with Stripe's real error bodies: 401 "Invalid API Key provided" with the key masked,
 401 `secret_key_required` for a publishable key on a secret-only endpoint, 403 "does not have the
-required permissions" for a restricted key, and a `Request-Id` header on every answer.
+required permissions" for a restricted key, 404 "No such token" for another account's token, and
+a `Request-Id` header on every answer. Two accounts: the demo one and OTHER_ACCOUNT_ID, whose
+publishable key pairs with no demo secret key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar
 from .server import Request, Response, Route, SandboxServer, json_response
 
 ACCOUNT_ID = "acct_1DemoAccessAlly"
+OTHER_ACCOUNT_ID = "acct_1OtherAccountDemo"
 
 SECRET_KEY = "sk_test_51DemoAccessAllySecretKey0123456789"
 PUBLISHABLE_KEY = "pk_test_51DemoAccessAllyPublishableKey0123456789"
@@ -23,6 +26,8 @@ RESTRICTED_NO_ACCESS_KEY = "rk_test_51DemoAccessAllyRestrictedNone0123456789"
 # A live-mode pair, for tests that need one; never shown as a demo.
 LIVE_SECRET_KEY = "sk_live_51DemoAccessAllyLiveSecret0123456789"
 LIVE_PUBLISHABLE_KEY = "pk_live_51DemoAccessAllyLivePublishable0123456789"
+# Another Stripe account's publishable key: real, but not from the demo keys' account.
+OTHER_PUBLISHABLE_KEY = "pk_test_51OtherAccountPublishable0123456789"
 
 _PERMISSIONS = {
     SECRET_KEY: None,  # None: everything
@@ -30,7 +35,8 @@ _PERMISSIONS = {
     RESTRICTED_KEY: {"balance_read"},
     RESTRICTED_NO_ACCESS_KEY: set(),
 }
-_PUBLISHABLE = {PUBLISHABLE_KEY, LIVE_PUBLISHABLE_KEY}
+_PUBLISHABLE = {PUBLISHABLE_KEY, LIVE_PUBLISHABLE_KEY, OTHER_PUBLISHABLE_KEY}
+_ACCOUNT_OF = {OTHER_PUBLISHABLE_KEY: OTHER_ACCOUNT_ID}  # every other key is the demo account's
 
 # route -> (the permission a restricted key needs, the name Stripe gives it in the 403 message)
 _NEEDS = {
@@ -38,6 +44,7 @@ _NEEDS = {
     "balance": ("balance_read", "rak_balance_read"),
     "customers": ("customer_read", "rak_customer_read"),
     "webhooks": ("webhook_read", "rak_webhook_read"),
+    "tokens": ("token_read", "rak_token_read"),
 }
 
 DEMO_WEBHOOKS: list[dict[str, Any]] = [
@@ -73,6 +80,7 @@ class StripeSandbox(SandboxServer):
     def __init__(self, *args: Any, webhook_endpoints: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.webhook_endpoints = list(DEMO_WEBHOOKS if webhook_endpoints is None else webhook_endpoints)
+        self.tokens: dict[str, str] = {}  # token id -> the account that made it
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -87,6 +95,8 @@ class StripeSandbox(SandboxServer):
     def _route(self, request: Request) -> Response:
         if request.method == "GET" and request.path.startswith("/v1/customers/"):
             return self.customer(request, request.path.removeprefix("/v1/customers/"))
+        if request.method == "GET" and request.path.startswith("/v1/tokens/"):
+            return self.token(request, request.path.removeprefix("/v1/tokens/"))
         return super().handle(request)
 
     def not_found(self, request: Request) -> Response:
@@ -109,9 +119,11 @@ class StripeSandbox(SandboxServer):
                 return ""
         return ""
 
-    def authorize(self, request: Request, route: str) -> Response | str:
+    def authorize(self, request: Request, route: str, *, publishable_ok: bool = False) -> Response | str:
         """The key when it may use this route, else Stripe's error answer."""
         key = self.api_key(request)
+        if publishable_ok and key in _PUBLISHABLE:
+            return key
         if not key:
             return _error(401, "You did not provide an API key. You need to provide your API key in the "
                                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
@@ -166,6 +178,30 @@ class StripeSandbox(SandboxServer):
         return _error(404, f"No such customer: '{customer_id}'", code="resource_missing",
                       doc="https://stripe.com/docs/error-codes/resource-missing")
 
+    def create_token(self, request: Request) -> Response:
+        """A PII token (`pii[id_number]`), as the publishable key may make: remembered with its account."""
+        key = self.authorize(request, "tokens", publishable_ok=True)
+        if isinstance(key, Response):
+            return key
+        if not request.form().get("pii[id_number]"):
+            return _error(400, "You must provide a card, bank account, PII or account token.", code="parameter_missing")
+        token_id = "tok_" + secrets.token_hex(12)
+        self.tokens[token_id] = _ACCOUNT_OF.get(key, ACCOUNT_ID)
+        return json_response(self._token_object(token_id, key))
+
+    def token(self, request: Request, token_id: str) -> Response:
+        key = self.authorize(request, "tokens")
+        if isinstance(key, Response):
+            return key
+        if self.tokens.get(token_id) != _ACCOUNT_OF.get(key, ACCOUNT_ID):
+            return _error(404, f"No such token: '{token_id}'", code="resource_missing",
+                          doc="https://stripe.com/docs/error-codes/resource-missing")
+        return json_response(self._token_object(token_id, key))
+
+    def _token_object(self, token_id: str, key: str) -> dict[str, Any]:
+        return {"id": token_id, "object": "token", "type": "pii", "livemode": self.livemode(key),
+                "client_ip": "127.0.0.1", "created": 1767225600, "used": False}
+
     def webhooks(self, request: Request) -> Response:
         key = self.authorize(request, "webhooks")
         if isinstance(key, Response):
@@ -181,4 +217,5 @@ class StripeSandbox(SandboxServer):
         ("GET", "/v1/account"): account,
         ("GET", "/v1/balance"): balance,
         ("GET", "/v1/webhook_endpoints"): webhooks,
+        ("POST", "/v1/tokens"): create_token,
     }

@@ -66,19 +66,8 @@ def _needs_text(fields: tuple[Field, ...]) -> str:
 
 
 def extra_text(service_id: str, result: SavedResult | None) -> str:
-    """The facts a row adds (the service words them); Stripe's webhook for the site."""
-    if result is None:
-        return ""
-    extra = result.extra
-    facts = registry.get(service_id).facts_text(extra)
-    if facts:
-        return facts
-    if service_id == "stripe" and extra.get("webhook"):
-        return {"enabled": "Webhook for this site: enabled",
-                "disabled": "⚠ Webhook for this site is DISABLED: Stripe is not telling AccessAlly about payments",
-                "missing": "⚠ No webhook for this site: Stripe is not telling AccessAlly about payments",
-                }.get(extra["webhook"], f"Webhook: {extra['webhook']}")
-    return ""
+    """The facts a row adds, worded by the service (the license's latest version, Stripe's webhook)."""
+    return registry.get(service_id).facts_text(result.extra) if result is not None else ""
 
 
 class ServiceRow(QFrame):

@@ -137,6 +137,7 @@ class CredentialsForm(QWidget):
         self.notes: dict[str, QLabel] = {}
         self.needed: dict[str, str] = {}  # field -> note shown under it while it is empty (see mark_needed)
         self._touched: set[str] = set()
+        self.context: dict[str, str] = {}  # values the check needs that are not inputs here (Stripe's mode)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for f in fields if fields is not None else integration.fields:
@@ -193,7 +194,12 @@ class CredentialsForm(QWidget):
                 widget.setText(value)
 
     def report(self) -> FormatReport:
-        return self.integration.check_format(self.values())
+        return self.integration.check_format({**self.values(), **self.context})
+
+    def forget_edits(self) -> None:
+        """Treat the values as freshly loaded: empty fields stay quiet until edited (or a test)."""
+        self._touched.clear()
+        self.show_problems()
 
     def mark_needed(self, names: set[str], note: str) -> list[QLineEdit | QComboBox]:
         """Point out fields still to fill in (an import's missing secrets): `note` shows under each,

@@ -35,7 +35,7 @@ from ..secrets import (
     open_store,
 )
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
-from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names
+from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
 from .pages import PageId, page_for
 from .widgets import app_icon
 from .workers import LiveTest, pool, submit
@@ -279,7 +279,7 @@ class AppController(QObject):
     def credentials(self, service_id: str) -> Callable[[], dict[str, str]]:
         """A call (for a worker) that returns the service's saved values, secrets from the keyring."""
         profile, site = self.profile, self.site
-        return lambda: self.storage.values_for(profile, service_id,
+        return lambda: values_for(profile, service_id,
                                                self.storage.read_secrets(site, secret_names([service_id])))
 
     def test(self, service_ids: list[str]) -> None:
@@ -300,7 +300,7 @@ class AppController(QObject):
             return
         profile = self.profile
         for service_id in services:
-            values = self.storage.values_for(profile, service_id, secrets)
+            values = values_for(profile, service_id, secrets)
             integration = registry.get(service_id)
             test = LiveTest(service_id, lambda attempt, i=integration, v=values: i.test(v, attempt=attempt),
                             timeout=self.test_timeout, parent=self)

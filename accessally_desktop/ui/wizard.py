@@ -568,24 +568,40 @@ class PayPalBox(ServiceBox):
 
 
 class StripeBox(ServiceBox):
-    """Stripe keeps a test pair and a live pair; the mode switch shows (and tests) the active one."""
+    """Stripe keeps a pair of keys per mode (the service's `variants`); the mode switch shows, and
+    tests, the active pair. Each mode keeps its own result, and keys pasted under the wrong mode
+    are refused by the format check with one click to move them to their mode."""
 
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard, "stripe")
-        self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in STRIPE_MODES}
-        self.mode = ChoiceGroup([("test", self.tr("Test mode")), ("live", self.tr("Live mode"))],
-                                self.tr("Stripe mode"), horizontal=True)
+        self.modes = {v.id: v for v in self.integration.variants}
+        self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in self.modes}
+        self.loaded: dict[str, dict[str, str]] = {mode: {} for mode in self.modes}  # as saved: what a move restores
+        self.results: dict[str, Tested] = {}  # the other modes' results, kept while they are not shown
+        self.mode = ChoiceGroup([(v.id, self.tr(v.label)) for v in self.modes.values()], self.tr("Stripe mode"),
+                                horizontal=True)
         self.mode.setObjectName("stripe_mode")
         self.badge = QLabel()
         self.badge.setObjectName("stripe_mode_badge")
+        self.move_keys = QPushButton()
+        self.move_keys.setObjectName("stripe_move_keys")
+        self.move_keys.setVisible(False)
+        self.move_keys.clicked.connect(self._move_keys)
         row = QHBoxLayout()
         row.addWidget(self.mode, 1)
         row.addWidget(self.badge)
         self.layout().insertLayout(0, row)
-        self._mode = "test"
-        self.mode.set_value("test")
-        self._show_badge()
+        from PySide6.QtCore import Qt  # with the payments page, not the wizard (see ServiceBox)
+
+        self.layout().insertWidget(1, self.move_keys, 0, Qt.AlignmentFlag.AlignLeft)
+        self._mode = next(iter(self.modes))
+        self.mode.set_value(self._mode)
+        self._show_mode()
         self.mode.valueChanged.connect(self._switch)
+        self.form.edited.connect(self._offer_move)
+
+    def values(self) -> dict[str, str]:
+        return {**self.form.values(), self.integration.variant_key: self._mode}
 
     def register(self, page: QWizardPage) -> None:
         super().register(page)
@@ -595,18 +611,41 @@ class StripeBox(ServiceBox):
         if mode == self._mode:
             return
         self.pairs[self._mode] = self.form.values()
+        shown = self.wizard.tested.pop(self.service_id, None)
+        if shown is not None:
+            self.results[self._mode] = shown
+        if mode in self.results:
+            self.wizard.tested[self.service_id] = self.results.pop(mode)
         self._mode = mode
+        self._show_mode()
         self.form.set_values({f.name: self.pairs[mode].get(f.name, "") for f in self.integration.fields})
-        self.wizard.tested.pop("stripe", None)
-        self._show_badge()
-        self.panel.show_result(None)
+        self.form.forget_edits()  # the other mode's empty fields are not mistakes yet
+        self.panel.show_result(self.current_result())
         self.changed.emit()
 
-    def _show_badge(self) -> None:
-        live = self._mode == "live"
-        self.badge.setText(self.tr("● LIVE MODE — real payments") if live else self.tr("● TEST MODE — no real money"))
+    def _offer_move(self) -> None:
+        keys_mode = self.integration.variant_for(self.form.values())
+        wrong = keys_mode in self.modes and keys_mode != self._mode
+        if wrong:
+            self.move_keys.setText(self.tr("Move these keys to %s") % self.tr(self.modes[keys_mode].label))
+        self.move_keys.setVisible(wrong)
+
+    def _move_keys(self) -> None:
+        """Keys pasted under the other mode go to their mode; this mode keeps the keys it had."""
+        keys_mode = self.integration.variant_for(self.form.values())
+        if keys_mode not in self.modes or keys_mode == self._mode:
+            return
+        self.pairs[keys_mode] = self.form.values()
+        self.form.set_values({f.name: self.loaded[self._mode].get(f.name, "") for f in self.integration.fields})
+        self.mode.set_value(keys_mode)  # -> _switch, which shows the moved keys
+        self.form.show_problems(all_fields=True)
+
+    def _show_mode(self) -> None:
+        self.form.context = {self.integration.variant_key: self._mode}
+        real = self.modes[self._mode].real_money
+        self.badge.setText(self.tr("● LIVE MODE — real payments") if real else self.tr("● TEST MODE — no real money"))
         self.badge.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
-                                 + ("background: #1b7f3b;" if live else "background: #b35c00;"))
+                                 + ("background: #1b7f3b;" if real else "background: #b35c00;"))
         self.badge.setAccessibleName(self.badge.text())
 
     def current_pairs(self) -> dict[str, dict[str, str]]:
@@ -615,13 +654,14 @@ class StripeBox(ServiceBox):
         return pairs
 
     def load_pairs(self, pairs: dict[str, dict[str, str]], mode: str) -> None:
-        self.pairs = {m: dict(pairs.get(m, {})) for m in STRIPE_MODES}
-        self._mode = mode if mode in STRIPE_MODES else "test"
+        self.pairs = {m: dict(pairs.get(m, {})) for m in self.modes}
+        self.loaded = {m: dict(values) for m, values in self.pairs.items()}
+        self._mode = mode if mode in self.modes else next(iter(self.modes))
         self.mode.blockSignals(True)
         self.mode.set_value(self._mode)
         self.mode.blockSignals(False)
+        self._show_mode()
         self.form.set_values({f.name: self.pairs[self._mode].get(f.name, "") for f in self.integration.fields})
-        self._show_badge()
 
 
 class PaymentsPage(CredentialPage):
