@@ -38,6 +38,7 @@ watcher.timeout.connect(close_dialogs)
 watcher.start(20)
 from accessally_desktop.app import load_gui
 ui = load_gui()
+exec(os.environ.get("BEFORE", ""))
 started = ui.AppController.start
 def start_then_report(controller):
     def report():
@@ -58,9 +59,9 @@ def config(home: Path) -> Path:
     return home / "config" / "AccessAlly Desktop"
 
 
-def start_app(home: Path, prefix: list[str] | None = None) -> dict:
-    """Start the app with its user folders in `home`; what the owner saw."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home / "config"),
+def start_app(home: Path, prefix: list[str] | None = None, before: str = "") -> dict:
+    """Start the app with its user folders in `home` (`before` runs first); what the owner saw."""
+    env = dict(os.environ, BEFORE=before, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(home / "config"),
                XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
                XDG_STATE_HOME=str(home / "state"), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
     out = subprocess.run([*(prefix or []), sys.executable, "-c", START], env=env, capture_output=True, text=True,
@@ -216,6 +217,17 @@ def test_a_lock_held_by_a_live_copy_still_keeps_a_second_one_out(tmp_path: Path)
     finally:
         held.unlock()
     assert not seen["window"] and seen["dialogs"] and "already open" in seen["dialogs"][0]
+
+
+def test_a_start_that_fails_shows_the_crash_dialog_and_ends_releasing_the_lock(tmp_path: Path) -> None:
+    """Whatever else could break the start must not leave a windowless app holding the lock."""
+    write_settings(tmp_path, {"crm": "drip"})
+    fault = "from accessally_desktop.ui.main_window import MainWindow\nMainWindow.restore_state = lambda self: 1 / 0"
+    seen = start_app(tmp_path, before=fault)
+    assert not seen["window"] and seen["exit"] == 1
+    assert len(seen["dialogs"]) == 1 and "Something went wrong" in seen["dialogs"][0]
+    again = start_app(tmp_path)
+    assert again["main_window"] and not again["dialogs"], "the next start is not told the app is already open"
 
 
 def _without_root_powers() -> list[str]:
