@@ -2,7 +2,9 @@
 
 The file lives in the user's config dir, carries a `version` so later releases can migrate it,
 is written atomically (temp file + rename), and a file that cannot be read is moved aside as
-`settings.json.corrupt-<timestamp>` so the app starts from defaults instead of crashing.
+`settings.json.corrupt-<timestamp>` so the app starts from defaults instead of crashing. A readable
+file's values that this version cannot use (a CRM it does not know, an impossible time) are left
+out one by one, saying which, and the rest is kept.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import dataclasses
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterable
@@ -21,11 +24,18 @@ from typing import Any
 import platformdirs
 
 from . import APP_NAME
+from .integrations import registry
+from .integrations.status import Status
 
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
+STRIPE_MODES = ("test", "live")
+PAYPAL_ENVIRONMENTS = ("live", "sandbox")  # the PayPal integration's "environment" choices
+PAYPAL_CREDENTIALS = ("signature", "rest")  # its field groups: NVP API Signature, or a REST app
+LATEST_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: any later "tested at" cannot be shown as a date
+LONGEST_TEST_MS = 24 * 3600 * 1000
 
 
 def config_dir() -> Path:
@@ -132,34 +142,61 @@ class SettingsStore:
 
     def load(self) -> LoadOutcome:
         try:
-            raw = self.path.read_bytes()
+            raw = _read_ordinary_file(self.path)
         except FileNotFoundError:
             return LoadOutcome(Settings())
+        except NotAnOrdinaryFile:
+            return LoadOutcome(Settings(), f"Your settings file {self.path} is not an ordinary file (it is a pipe, "
+                                           "a device or a folder), so it was not read. Starting with defaults; "
+                                           "secrets in the keyring are untouched.")
         except OSError as exc:
             return LoadOutcome(Settings(), f"Your settings could not be read ({exc.strerror}). "
                                            "Starting with defaults; the file was left as it is.")
         try:
-            return LoadOutcome(settings_from_dict(json.loads(raw.decode("utf-8"))))
+            settings = settings_from_dict(json.loads(raw.decode("utf-8")))
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
             log.warning("settings file unreadable: %s", type(exc).__name__)
             moved = self._set_aside()
             where = f" It was kept as {moved.name}." if moved else ""
             return LoadOutcome(Settings(), f"Your settings file was damaged and could not be read, so the app "
                                            f"started from defaults.{where} Secrets in the keyring are untouched.")
+        dropped = drop_unusable(settings)
+        if not dropped:
+            return LoadOutcome(settings)
+        log.warning("settings: %d unusable values left out", len(dropped))
+        return LoadOutcome(settings, "Some saved settings could not be used by this version and were left out: "
+                                     + "; ".join(dropped) + ". Everything else was kept; set these again if needed.")
 
     def _set_aside(self) -> Path | None:
-        target = self.path.with_name(f"{SETTINGS_FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            os.replace(self.path, target)
-            return target
-        except OSError:
-            return None
+        """Move the unreadable file out of the way under a name no earlier backup has."""
+        stamp = f"{SETTINGS_FILE}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}"
+        for target in (self.path.with_name(stamp + (f"-{n}" if n > 1 else "")) for n in range(1, 1000)):
+            if os.path.lexists(target):
+                continue
+            try:
+                os.replace(self.path, target)
+                return target
+            except OSError:
+                return None
+        return None
 
     def save(self, settings: Settings) -> None:
         """Write all settings at once: a reader sees the old file or the new one, never half."""
         data = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, sort_keys=False)
         self.directory.mkdir(parents=True, exist_ok=True)
         write_atomically(self.path, data + "\n")
+
+
+class NotAnOrdinaryFile(OSError):
+    """The settings path is a FIFO, a device or a folder: reading it could wait forever or never end."""
+
+
+def _read_ordinary_file(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotAnOrdinaryFile(str(path))
+        return handle.read()
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -249,3 +286,53 @@ def _typed(value: Any, expected: type, key: str = "") -> Any:
         except UnicodeEncodeError:
             raise SettingTypeError(key, expected, "text that is not valid Unicode") from None
     return value
+
+
+def drop_unusable(settings: Settings) -> list[str]:
+    """Reset each value this version cannot use (a hand edit, another version's file) to its default;
+    returns what each was, for the owner. Types are already checked: this checks meaning."""
+    dropped = []
+    geometry = settings.window.get("geometry")
+    if geometry is not None and not (isinstance(geometry, str) and geometry.isascii()):
+        del settings.window["geometry"]
+        dropped.append("the window's size and position")
+    for name, site in settings.sites.items():
+        dropped += [f"{what} (site “{_short(name)}”)" for what in _drop_unusable_in_site(site)]
+    return dropped
+
+
+_CHOICES = {"stripe_mode": ("the Stripe mode", STRIPE_MODES),
+            "paypal_environment": ("the PayPal environment", PAYPAL_ENVIRONMENTS),
+            "paypal_credentials": ("the kind of PayPal credentials", PAYPAL_CREDENTIALS)}
+
+
+def _drop_unusable_in_site(site: SiteProfile) -> list[str]:
+    dropped = []
+    if site.crm not in ("", "none", *registry.CRM_IDS):
+        dropped.append(f"the CRM “{_short(site.crm)}”, which this version does not know")
+        site.crm = ""
+    defaults = SiteProfile(site.name)
+    for key, (what, allowed) in _CHOICES.items():
+        if getattr(site, key) not in allowed:
+            dropped.append(f"{what} “{_short(getattr(site, key))}”")
+            setattr(site, key, getattr(defaults, key))
+    for service_id in [s for s in site.values if s not in registry.SERVICE_IDS]:
+        del site.values[service_id]
+        dropped.append(f"the values saved for “{_short(service_id)}”, a service this version does not know")
+    for service_id, result in list(site.results.items()):
+        if service_id not in registry.SERVICE_IDS or result.status not in (*Status, "untested"):
+            del site.results[service_id]
+            dropped.append(f"the last test result for “{_short(service_id)}”, which this version cannot show")
+            continue
+        service = registry.display_name(service_id)
+        if not 0 <= result.tested_at <= LATEST_TIME:  # NaN fails every comparison
+            result.tested_at = 0.0
+            dropped.append(f"the time of the last {service} test")
+        if not 0 <= result.elapsed_ms <= LONGEST_TEST_MS:
+            result.elapsed_ms = 0
+            dropped.append(f"how long the last {service} test took")
+    return dropped
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "…"

@@ -484,7 +484,7 @@ saved_result = st.fixed_dictionaries({"status": st.sampled_from(list(Status)).ma
                                      optional={k: settings_any for k in RESULT_KEYS[2:]})
 site = st.fixed_dictionaries({}, optional={
     **{k: settings_any for k in SITE_KEYS},
-    "stripe": st.booleans(), "crm": st.sampled_from(["", "none", *registry.CRM_IDS]),
+    "stripe": st.booleans(), "crm": st.sampled_from(["", "none", "hubspot", *registry.CRM_IDS]),
     "values": st.dictionaries(st.sampled_from(registry.SERVICE_IDS), st.dictionaries(st.text(max_size=8),
                                                                                      st.text(max_size=8), max_size=3)),
     "results": st.dictionaries(st.sampled_from(registry.SERVICE_IDS), saved_result, max_size=3),
@@ -502,7 +502,9 @@ settings_files = st.one_of(
     settings_any.map(lambda d: json.dumps(d).encode()),
     st.sampled_from([b"", b"\xef\xbb\xbf{}", b'{"version": 1}', b'{"version": 1, "sites": []}', b"[" * 100_000,
                      b'{"version": 1, "sites": {"a": {"results": {"stripe": {"status": "ok"}}}}}',
-                     b'{"version": 1, "last_site": "\\ud800"}', b'{"version": 1e999}', b"1" * 5000]),
+                     b'{"version": 1, "last_site": "\\ud800"}', b'{"version": 1e999}', b"1" * 5000,
+                     b'{"version": 1, "sites": {"a": {"results": {"drip": {"status": "ok", "message": "", '
+                     b'"tested_at": NaN, "elapsed_ms": -1}}}}, "window": {"geometry": "\xc3\xa9"}}']),
 )
 
 
@@ -516,7 +518,7 @@ def test_any_settings_file_loads_or_is_set_aside(raw: bytes) -> None:
         outcome = store.load()
         assert isinstance(outcome.settings, Settings)
         aside = sorted(directory.glob("settings.json.corrupt-*"))
-        if outcome.problem:
+        if outcome.problem and "left out" not in outcome.problem:
             assert not store.path.exists(), "a damaged file must be moved out of the way"
             assert len(aside) == 1 and aside[0].read_bytes() == raw, "…and kept, byte for byte"
             assert aside[0].name in outcome.problem

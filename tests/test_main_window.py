@@ -277,18 +277,19 @@ def test_a_second_copy_is_told_the_app_is_already_open(qtbot, monkeypatch) -> No
 
     from PySide6.QtWidgets import QMessageBox
 
-    from accessally_desktop.ui.main import instance_lock, run_gui
+    from accessally_desktop.ui.main import run_gui
+    from accessally_desktop.ui.single_instance import instance_lock
 
     first = instance_lock()
-    assert first is not None
+    assert first.lock is not None and not first.open_elsewhere
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
     assert run_gui(argparse.Namespace()) == 0
     assert told and "already open" in told[0]
-    first.unlock()
+    first.release()
     again = instance_lock()
-    assert again is not None, "the lock is free once the first copy is gone"
-    again.unlock()
+    assert again.lock is not None and not again.open_elsewhere, "the lock is free once the first copy is gone"
+    again.release()
 
 
 def test_about_names_the_version_and_bundled_libraries_with_licences(qtbot, no_dialogs) -> None:

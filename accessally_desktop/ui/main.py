@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_NAME, __version__, integrations
@@ -37,6 +37,7 @@ from ..secrets import (
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
 from .pages import PageId, page_for
+from .single_instance import instance_lock
 from .widgets import app_icon
 from .workers import LiveTest, pool, submit
 
@@ -64,7 +65,6 @@ class AppController(QObject):
         loaded = self.settings_store.load()
         self.settings: Settings = loaded.settings
         self.settings.current()
-        self.load_problem = loaded.problem
         self.test_timeout = test_timeout
         self.sandbox = sandbox  # demo credentials, in sandbox mode
         self.store_future: Future[OpenedStore] = Future()
@@ -73,6 +73,8 @@ class AppController(QObject):
         self.wizard = None  # the SetupWizard while it is open (its module loads when first needed)
         self.running: dict[str, LiveTest] = {}
         self.notices: dict[str, str] = {}  # name -> text: warnings the main window shows, even one built later
+        if loaded.problem:
+            self.say(loaded.problem, "settings_notice")
         self._window: MainWindow | None = None
         self._given_store = secret_store
 
@@ -97,15 +99,13 @@ class AppController(QObject):
 
     def start(self) -> None:
         try:
-            if self.profile.configured or self.load_problem:
+            if self.profile.configured or self.notices:  # a notice needs the main window to be seen
                 self.show_window()
             if self._given_store is not None:
                 self._store_opened(OpenedStore(self._given_store))
             else:
                 # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
                 QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
-            if self.load_problem:
-                self.say(self.load_problem, "settings_notice")
             if not self.profile.configured:
                 self.open_wizard()
         finally:
@@ -403,22 +403,25 @@ def run_gui(args: argparse.Namespace) -> int:
     if getattr(args, "sandbox", False):
         return _run_sandbox(app, args)
     lock = instance_lock()
-    if lock is None:
+    if lock.open_elsewhere:
         from PySide6.QtWidgets import QMessageBox
 
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
     try:
-        return _run(app, AppController(), args)
+        controller = AppController()
+        if lock.problem:
+            controller.say(lock.problem, "lock_notice")
+        return _run(app, controller, args)
     finally:
-        lock.unlock()
+        lock.release()
 
 
 def _run(app: QApplication, controller: AppController, args: argparse.Namespace) -> int:
     """Start the controller once the event loop runs; when it ends, stop the live tests and give
     workers (a keyring call) a moment to finish, so none answers into an application that is gone."""
-    QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(0, lambda: _start(app, controller))
     if getattr(args, "exit_when_ready", False):
         QTimer.singleShot(0, lambda: _exit_when_ready(app, controller))
     try:
@@ -426,6 +429,17 @@ def _run(app: QApplication, controller: AppController, args: argparse.Namespace)
     finally:
         controller.cancel_tests()
         pool().waitForDone(3000)
+
+
+def _start(app: QApplication, controller: AppController) -> None:
+    """Start; should that fail, show the crash dialog and end, rather than run on with no window
+    (holding the instance lock, so that every later start would say the app is already open)."""
+    try:
+        controller.start()
+    except Exception:  # noqa: BLE001 - whatever it was, the dialog and the log say it
+        sys.excepthook(*sys.exc_info())
+        if not controller.window_shown():
+            app.exit(1)
 
 
 def _exit_when_ready(app: QApplication, controller: AppController) -> None:
@@ -448,15 +462,3 @@ def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
                                        sandbox=sandbox.demo_credentials()), args)
     finally:
         sandbox.stop()
-
-
-def instance_lock() -> QLockFile | None:
-    """One app per user: a lock in the config dir (a crashed copy's stale lock is taken over)."""
-    directory = config_dir()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return QLockFile("")  # no config dir: saving will say so; nothing to guard
-    lock = QLockFile(str(directory / "instance.lock"))
-    lock.setStaleLockTime(0)  # only a dead process's lock is stale
-    return lock if lock.tryLock(200) else None

@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         state = self.controller.settings.window
         geometry = state.get("geometry")
-        if isinstance(geometry, str):
+        if isinstance(geometry, str) and geometry.isascii():  # base64 text; the settings load says of any other
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         page = state.get("page", 0)
         self.navigation.setCurrentIndex(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
