@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .integrations import registry
 from .logs import register_secret
 from .secrets import SecretStore, SecretStoreError
-from .settings import STRIPE_MODES, SavedResult, Settings, SettingsStore, SiteProfile
+from .settings import SavedResult, Settings, SettingsStore, SiteProfile
 
 if TYPE_CHECKING:
     from .integrations import CheckResult

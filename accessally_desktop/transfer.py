@@ -21,13 +21,14 @@ from typing import Any
 from . import APP_NAME, __version__
 from .integrations import Field, Integration, registry
 from .settings import (
+    STRIPE_MODES,
     CrmOptions,
     SettingTypeError,
     SiteProfile,
     site_from_dict,
     write_atomically,
 )
-from .storage import STRIPE_MODES, active_variant, stored_name, variants
+from .storage import active_variant, stored_name, variants
 
 FORMAT = "accessally-desktop-site-settings"
 FORMAT_VERSION = 1

@@ -179,6 +179,9 @@ class AppController(QObject):
 
     def rename_site(self, old: str, new: str, on_done: Callable[[str | None], None]) -> None:
         """Rename a site: its keyring entries move with it, all or nothing (on a worker)."""
+        if self.wizard is not None:  # its Finish saves the site under the name it opened with
+            on_done(self.tr("Finish or close the setup wizard first, then rename the site."))
+            return
         new = new.strip()
         problem = site_name_problem(new, self.settings.sites)
         if problem:
@@ -203,6 +206,9 @@ class AppController(QObject):
         """Remove a site and every secret it had (on a worker)."""
         from ..storage import settings_without
 
+        if self.wizard is not None:  # its Finish would bring the site back, without its secrets
+            on_done(self.tr("Finish or close the setup wizard first, then remove the site."))
+            return
         remaining = settings_without(self.settings, name)
         remaining.current()
 
@@ -243,10 +249,11 @@ class AppController(QObject):
 
     def _secrets_unreadable(self, site: str, exc: Exception, start: PageId, needed: frozenset[str]) -> None:
         self.say(self.tr("%s The wizard opened without your saved secrets.") % exc, "secrets_notice")
-        self._show_wizard(site, {}, start, needed)
+        self._show_wizard(site, None, start, needed)
 
-    def _show_wizard(self, site: str, secrets: dict[str, str], start: PageId,
+    def _show_wizard(self, site: str, secrets: dict[str, str] | None, start: PageId,
                      needed: frozenset[str] = frozenset()) -> None:
+        """`secrets` None: the keyring could not be read, so Finish must not touch what it never saw."""
         if self._window is not None:
             self._window.set_busy("")
         if site != self.site or self.wizard is not None:
@@ -256,9 +263,9 @@ class AppController(QObject):
             note = self.tr(NO_KEYRING_NOTE)
         from .wizard import SetupWizard
 
-        wizard = SetupWizard(self.storage, self.settings, site, secrets, storage_note=note,
+        wizard = SetupWizard(self.storage, self.settings, site, secrets or {}, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
-                             parent=None)
+                             secrets_known=secrets is not None, current=lambda: self.settings, parent=None)
         wizard.saved.connect(self._wizard_saved)
         wizard.finished.connect(lambda *_: self._wizard_closed())
         self.wizard = wizard
@@ -279,8 +286,7 @@ class AppController(QObject):
     def credentials(self, service_id: str) -> Callable[[], dict[str, str]]:
         """A call (for a worker) that returns the service's saved values, secrets from the keyring."""
         profile, site = self.profile, self.site
-        return lambda: values_for(profile, service_id,
-                                               self.storage.read_secrets(site, secret_names([service_id])))
+        return lambda: values_for(profile, service_id, self.storage.read_secrets(site, secret_names([service_id])))
 
     def test(self, service_ids: list[str]) -> None:
         """Test the services at the same time; each row updates as its answer arrives."""

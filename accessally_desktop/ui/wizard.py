@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,9 +34,8 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
-from ..settings import SavedResult, Settings, SiteProfile
+from ..settings import STRIPE_MODES, SavedResult, Settings, SiteProfile
 from ..storage import (
-    STRIPE_MODES,
     SaveError,
     Storage,
     saved_result,
@@ -775,10 +775,15 @@ class SetupWizard(QWizard):
     def __init__(self, storage: Storage, settings: Settings, site: str, secrets: dict[str, str] | None = None,
                  *, storage_note: str = "", test_timeout: float = DEFAULT_TIMEOUT,
                  start: PageId = PageId.WELCOME, sandbox: dict[str, dict[str, str]] | None = None,
-                 needed: set[str] | frozenset[str] = frozenset(), parent: QWidget | None = None) -> None:
+                 needed: set[str] | frozenset[str] = frozenset(), secrets_known: bool = True,
+                 current: Callable[[], Settings] | None = None, parent: QWidget | None = None) -> None:
+        """`current` gives the app's settings at Finish (the window may have changed other sites
+        meanwhile); `secrets_known` False: the keyring could not be read when the wizard opened."""
         super().__init__(parent)
         self.storage = storage
         self.settings = settings
+        self.current = current or (lambda: self.settings)
+        self.secrets_known = secrets_known
         self.site = site
         self.profile = settings.sites[site]
         self.test_timeout = test_timeout
@@ -932,8 +937,16 @@ class SetupWizard(QWizard):
     # -- commit once, at Finish -------------------------------------------------------------------
 
     def collect(self) -> tuple[Settings, dict[str, str | None]]:
-        """The settings and secret changes Finish will write, built from every page."""
-        settings = copy.deepcopy(self.settings)
+        """The settings and secret changes Finish will write, built from every page.
+
+        Only this site changes, in the app's settings as they are now. Secrets are written only where
+        the wizard knows the saved value: if the keyring could not be read at the start, the ones left
+        empty are left alone, not deleted. SaveError if the site is gone."""
+        current = self.current()
+        if self.site not in current.sites:
+            raise SaveError(self.tr("The site “%s” was renamed or removed while the wizard was open, so nothing "
+                                    "was saved. Close the wizard and run it again for the site.") % self.site)
+        settings = copy.deepcopy(current)
         profile: SiteProfile = settings.sites[self.site]
         in_use = self.services_in_use()
         crm = self.field("crm.provider") or ""
@@ -979,12 +992,18 @@ class SetupWizard(QWizard):
                                                   untested=True)
         profile.results = results
         settings.last_site = self.site
+        if not self.secrets_known:
+            secrets = {name: value for name, value in secrets.items() if value}
         return settings, secrets
 
     def accept(self) -> None:
         if self._saving:
             return
-        settings, secrets = self.collect()
+        try:
+            settings, secrets = self.collect()
+        except SaveError as exc:
+            self._save_failed(exc)
+            return
         self._set_saving(True)
         submit(lambda: self.storage.commit(settings, self.site, secrets),
                lambda _: self._saved(settings), self._save_failed, context=self)
