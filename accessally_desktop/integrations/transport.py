@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # every verify call answers in a few KB
 USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
+EXCERPT_CHARS = 300
 
 
 
@@ -89,7 +90,7 @@ class Reply:
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
 
-    def excerpt(self, limit: int = 300) -> str:
+    def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
         text = " ".join(self.text.split())
         return text[:limit] + ("…" if len(text) > limit else "")
 
