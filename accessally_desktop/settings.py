@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
+MAX_SITE_NAME = 80  # a name shows in the title, the site list and the keyring; longer text is not a name
 
 
 def config_dir() -> Path:
@@ -97,6 +98,8 @@ def site_name_problem(name: str, taken: Iterable[str]) -> str:
         return "Enter a name for the site."
     if "/" in name:
         return "A site name cannot contain '/'."
+    if len(name) > MAX_SITE_NAME:
+        return f"A site name can be at most {MAX_SITE_NAME} characters long."
     if name in taken:
         return f"A site named “{name}” already exists."
     return ""
