@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .integrations import DEFAULT_TIMEOUT, registry
+from .logs import redact, register_secret
 from .secrets import SecretStoreError
 
 if TYPE_CHECKING:
@@ -71,11 +72,12 @@ def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: Text
         else:
             credentials = read_credentials(args.credentials, stdin)
     except (UsageError, SecretStoreError) as exc:
-        print(f"accessally-desktop check: {exc}", file=stderr)
+        warn(str(exc), stderr)
         return EXIT_USAGE
+    register_secrets(credentials)
     selected = args.service or list(credentials)
     if not selected:
-        print("accessally-desktop check: the credentials name no service to test.", file=stderr)
+        warn("the credentials name no service to test.", stderr)
         return EXIT_USAGE
     jobs = [(service_id, credentials.get(service_id, {})) for service_id in dict.fromkeys(selected)]
     results = run_tests(jobs, timeout=args.timeout)
@@ -89,10 +91,21 @@ def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: Text
     except (OSError, ValueError) as exc:  # a closed pipe, a full disk
         _discard_unwritten(stdout)
         reason = getattr(exc, "strerror", None) or str(exc)
-        print(f"accessally-desktop check: the results could not be written to standard output ({reason}).",
-              file=stderr)
+        warn(f"the results could not be written to standard output ({reason}).", stderr)
         return EXIT_USAGE
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def warn(message: str, stderr: TextIO | None = None) -> None:
+    """One line on stderr, redacted like the log: a keyring's or a file's problem may quote a secret."""
+    print(f"accessally-desktop check: {redact(message)}", file=stderr or sys.stderr)
+
+
+def register_secrets(credentials: Mapping[str, Mapping[str, str]]) -> None:
+    """The secrets about to be tested are masked in every later warning and log line."""
+    for service_id, values in credentials.items():
+        for name in registry.get(service_id).secret_fields:
+            register_secret(values.get(name))
 
 
 def _discard_unwritten(stdout: TextIO) -> None:
@@ -167,7 +180,7 @@ def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
 
     loaded = SettingsStore().load()
     if loaded.problem:
-        print(f"accessally-desktop check: {loaded.problem}", file=sys.stderr)
+        warn(loaded.problem)
     settings = loaded.settings
     if site is not None and site not in settings.sites:
         known = ", ".join(map(repr, settings.sites)) or "none"
@@ -179,7 +192,7 @@ def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
                          "or pass --credentials FILE to test credentials without saving them.")
     opened = open_store()
     if opened.problem:
-        print(f"accessally-desktop check: {opened.problem}", file=sys.stderr)
+        warn(opened.problem)
     storage = Storage(SettingsStore(), opened.store)
     services = profile.services()
     secrets = storage.read_secrets(name, secret_names(services))

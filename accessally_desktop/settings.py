@@ -36,6 +36,7 @@ PAYPAL_ENVIRONMENTS = ("live", "sandbox")  # the PayPal integration's "environme
 PAYPAL_CREDENTIALS = ("signature", "rest")  # its field groups: NVP API Signature, or a REST app
 LATEST_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: any later "tested at" cannot be shown as a date
 LONGEST_TEST_MS = 24 * 3600 * 1000
+MAX_SITE_NAME = 80  # a name shows in the title, the site list and the keyring; longer text is not a name
 
 
 def config_dir() -> Path:
@@ -107,6 +108,8 @@ def site_name_problem(name: str, taken: Iterable[str]) -> str:
         return "Enter a name for the site."
     if "/" in name:
         return "A site name cannot contain '/'."
+    if len(name) > MAX_SITE_NAME:
+        return f"A site name can be at most {MAX_SITE_NAME} characters long."
     if name in taken:
         return f"A site named “{name}” already exists."
     return ""

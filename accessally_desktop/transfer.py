@@ -20,7 +20,9 @@ from typing import Any
 
 from . import APP_NAME, __version__
 from .integrations import Field, Integration, registry
+from .integrations.characters import shorten
 from .settings import (
+    MAX_SITE_NAME,
     STRIPE_MODES,
     CrmOptions,
     SettingTypeError,
@@ -318,8 +320,9 @@ def missing_secrets(profile: SiteProfile, present: Collection[str]) -> list[Miss
 
 
 def free_site_name(name: str, taken: Collection[str]) -> str:
-    """`name`, or "name (imported)", "name (imported 2)", … : the first that no site has yet."""
-    name = name.replace("/", "-").strip() or "Imported site"
+    """`name`, or "name (imported)", "name (imported 2)", … : the first that no site has yet (and short
+    enough to be a site name)."""
+    name = shorten(name.replace("/", "-").strip(), MAX_SITE_NAME - len(" (imported 99)")) or "Imported site"
     candidate, number = name, 1
     while candidate in taken:
         candidate = f"{name} (imported{'' if number == 1 else f' {number}'})"

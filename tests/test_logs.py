@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -170,6 +174,50 @@ def test_a_registered_secret_never_survives_redaction(secret: str, before: str, 
     assert secret not in logs.redact(before + secret + after)
 
 
+def lower_hex(encoded: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), encoded)
+
+
+def exposed(secret: str, text: str, window: int = 10) -> list[str]:
+    """Every 10-character piece of the secret, in any form a server or a log call may carry it, found in text."""
+    forms = {secret, quote(secret, safe=""), lower_hex(quote(secret, safe="")), quote_plus(secret), html.escape(secret),
+             json.dumps(secret)[1:-1], base64.b64encode(secret.encode()).decode(),
+             base64.b64encode(f"{secret}:".encode()).decode()}
+    return sorted({form[i:i + window] for form in forms for i in range(len(form) - window + 1)
+                   if form[i:i + window] in text})
+
+
+AWKWARD = "Tr1cky+Secret/\\with\"quotes\"&(regex).*[chars]?"
+AWKWARD_FORMS = {
+    "split over two arguments": lambda s: ("joined: %s%s", s[:11], s[11:]),
+    "repr-quoted": lambda s: ("args %r", (s,)),
+    "JSON-quoted": lambda s: ("body %s", json.dumps({"value": s})),
+    "%-encoded, lower-case hex": lambda s: ("url %s", "https://x.example/?q=" + lower_hex(quote(s, safe=""))),
+    "HTML-escaped": lambda s: ("page %s", f"<p>{html.escape(s)}</p>"),
+    "base64 as Basic user name": lambda s: ("echoed %s", base64.b64encode(f"{s}:".encode()).decode()),
+    "base64 after a user name": lambda s: ("echoed %s", base64.b64encode(f"dana:{s}".encode()).decode()),
+    "glued to letters": lambda s: ("glued xyz%sabc", s),
+    "cut by an excerpt": lambda s: ("excerpt: %s…", "x" * 40 + s[:-5]),
+    "cut at the end of the line": lambda s: ("last words %s", s[:20]),
+}
+
+
+@pytest.mark.parametrize("form", AWKWARD_FORMS)
+def test_a_registered_secret_is_masked_in_every_awkward_form(form: str) -> None:
+    path = logs.setup_logging(logging.DEBUG)
+    logs.register_secret(AWKWARD)
+    log.info(*AWKWARD_FORMS[form](AWKWARD))
+    text = path.read_text(encoding="utf-8")
+    assert "••••" in text
+    assert exposed(AWKWARD, text) == [], text
+
+
+def test_a_cut_that_leaves_only_a_few_characters_of_a_secret_is_kept() -> None:
+    """Masking is for what could give the secret away; five letters at a cut could be any word."""
+    logs.register_secret("Password12345678")
+    assert logs.redact("the word Passw…") == "the word Passw…"
+
+
 def test_short_values_are_not_registered() -> None:
     logs.register_secret("abc")
     logs.register_secret(None)
@@ -222,3 +270,13 @@ def test_logs_and_diagnostics_do_not_import_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_long_word_from_a_server_is_redacted_at_once() -> None:
+    """A reply of one 20 000-letter word (minified script, a blob) took minutes: every letter
+    started the parameter rule again."""
+    logs.register_secret("Password12345678")
+    started = time.monotonic()
+    text = logs.redact("A" * 20_000 + " api_key=abc")
+    assert time.monotonic() - started < 1.0
+    assert text.endswith("api_key=••••")

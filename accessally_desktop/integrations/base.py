@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
+from ..logs import redact
 from . import characters
 from .rate_limits import RateLimit
 from .status import DEFAULT_TIMEOUT, Failure, Status
@@ -117,7 +117,7 @@ class CheckResult:
     service: str
     status: Status
     message: str
-    detail: str = ""  # technical, for a "Details" disclosure; never holds a secret
+    detail: str = ""  # technical, for a "Details" disclosure; never holds a secret (see `cleaned`)
     account: Account = field(default_factory=Account)
     choices: tuple[Choice, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -149,14 +149,24 @@ class CheckResult:
         }
 
 
-_MASK = "••••"
+MAX_TEXT = 300  # any one string from a server (a name, a message, a choice): a window can show it
+MAX_DETAIL = 1000  # the technical detail: an excerpt of the answer, with where it came from
 
 
-def scrub(text: str, secrets: list[str]) -> str:
-    """Replace every secret value in text, so no message or detail can carry one."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", _MASK, text)
-    return text
+def cleaned(result: CheckResult, secrets: list[str], warnings: tuple[str, ...] = ()) -> CheckResult:
+    """The result with every secret masked, then every string capped: what a server sent may echo
+    the request (a WAF, a debugging proxy) and be of any length. Masked before it is cut, so a cut
+    cannot leave part of a secret unrecognised."""
+    def clean(text: str, limit: int = MAX_TEXT) -> str:
+        return characters.shorten(redact(characters.shorten(text, 4 * limit), secrets), limit)
+
+    account = result.account
+    return replace(
+        result, message=clean(result.message), detail=clean(result.detail, MAX_DETAIL),
+        warnings=tuple(clean(w) for w in warnings),
+        account=replace(account, name=clean(account.name), id=clean(account.id), mode=clean(account.mode),
+                        email=clean(account.email), extra={k: clean(v) for k, v in account.extra.items()}),
+        choices=tuple(replace(c, id=clean(c.id), name=clean(c.name)) for c in result.choices))
 
 
 class Integration(ABC):
@@ -292,9 +302,9 @@ class Integration(ABC):
         if not report.ok:
             first = report.errors[0]
             detail = "; ".join(p.message for p in report.errors[1:])
-            return CheckResult(self.id, Status.INVALID_FORMAT, first.message, detail=scrub(detail, secrets))
+            return cleaned(CheckResult(self.id, Status.INVALID_FORMAT, first.message, detail=detail), secrets)
         attempt = attempt or Attempt(timeout)
-        attempt.rate_limit = self.rate_limit
+        attempt.rate_limit, attempt.secrets = self.rate_limit, tuple(secrets)
         try:
             with attempt:
                 self.check_base_url(report.values)
@@ -307,8 +317,7 @@ class Integration(ABC):
             result = self.result(status, message, detail)
         warnings = tuple(p.message for p in report.warnings) + result.warnings
         elapsed = int((time.monotonic() - started) * 1000)
-        return replace(result, message=scrub(result.message, secrets), detail=scrub(result.detail, secrets),
-                       warnings=tuple(scrub(w, secrets) for w in warnings), elapsed_ms=elapsed)
+        return replace(cleaned(result, secrets, warnings), elapsed_ms=elapsed)
 
     def check_base_url(self, values: Mapping[str, str]) -> None:
         try:

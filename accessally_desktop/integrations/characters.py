@@ -100,3 +100,8 @@ def unsendable(value: str, *, ascii_only: bool) -> str | None:
             return (f"contains {shown}({name}), which cannot be part of it: it holds only plain letters, "
                     "digits and punctuation")
     return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in "…" when cut: text from a server or a file can be of any length."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"

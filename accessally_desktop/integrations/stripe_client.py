@@ -81,7 +81,7 @@ def _http_client_class() -> type:
             self._client = attempt.client()
             self._client_async = None  # sync calls only
             self._timeout = max(attempt.remaining(), 0.001)
-            self.rate_limit = attempt.rate_limit
+            self.rate_limit, self.secrets = attempt.rate_limit, attempt.secrets
             self.last: Reply | None = None
 
         def _get_request_args_kwargs(self, method: str, url: str, headers: Any, post_data: Any) -> Any:
@@ -95,7 +95,7 @@ def _http_client_class() -> type:
 
         def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:
             content, status, response_headers = super().request(method, url, headers, post_data)
-            self.last = Reply("Stripe", status, response_headers, content, url, self.rate_limit)
+            self.last = Reply("Stripe", status, response_headers, content, url, self.rate_limit, self.secrets)
             return content, status, response_headers
 
     return AttemptHTTPXClient

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     import httpx
 
 from .. import APP_NAME, __version__
-from ..logs import SENSITIVE_PARAMS
+from ..logs import SENSITIVE_PARAMS, redact
+from .characters import shorten
 from .rate_limits import RateLimit, wait_words
 from .status import DEFAULT_TIMEOUT, Failure, Status
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # every verify call answers in a few KB
 USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
+EXCERPT_CHARS = 300
 
 
 
@@ -84,14 +86,17 @@ class Reply:
     body: bytes
     url: str
     rate_limit: RateLimit = RateLimit()  # what a 429 without Retry-After means for this service
+    secrets: tuple[str, ...] = ()  # the values tested, masked in any excerpt (servers echo requests)
 
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
 
-    def excerpt(self, limit: int = 300) -> str:
-        text = " ".join(self.text.split())
-        return text[:limit] + ("…" if len(text) > limit else "")
+    def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
+        """The start of the body on one line, secrets masked before it is cut (a cut secret is no
+        longer recognisable)."""
+        text = " ".join(self.body[: 8 * limit].decode("utf-8", "replace").split())
+        return shorten(redact(text, self.secrets), limit + 1)
 
     def describe(self) -> str:
         return f"HTTP {self.status} from {redact_url(self.url)}: {self.excerpt() or '(empty body)'}"
@@ -192,6 +197,7 @@ class Attempt:
         self.stopped: str | None = None  # "cancelled", "timeout" or "too_large"
         self.last_url = ""
         self.rate_limit = RateLimit()  # the tested service's, set by `Integration.test`; every Reply carries it
+        self.secrets: tuple[str, ...] = ()  # the values tested, set by `Integration.test`; every Reply masks them
         self._deadline = time.monotonic() + self.timeout
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -282,7 +288,8 @@ class Attempt:
             status, message, detail = self.explain(exc, service)
             raise Failure(status, message, detail) from None
         log.debug("%s %s -> %s (%d bytes)", method, redact_url(url), response.status_code, len(body))
-        return Reply(service, response.status_code, response.headers, body, str(response.url), self.rate_limit)
+        return Reply(service, response.status_code, response.headers, body, str(response.url), self.rate_limit,
+                     self.secrets)
 
     def explain(self, exc: BaseException, service: str) -> tuple[Status, str, str]:
         """Map any exception raised while talking to a service to (status, message, detail)."""

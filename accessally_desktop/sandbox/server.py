@@ -17,7 +17,7 @@ import struct
 import sys
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -134,7 +134,8 @@ class SandboxServer:
     # -- misbehaviour --------------------------------------------------------------------------
 
     def inject(self, fault: str | None, *, times: int | None = None, **options: Any) -> None:
-        """Make the next answers fail: 'status' (code=, body=, headers=), 'slow' (delay=),
+        """Make the next answers fail: 'status' (code=, body=, headers=), 'echo' (code=, template=: see
+        `echo`), 'slow' (delay=),
         'hang', 'reset', 'html', 'invalid_json', 'huge' (size=), 'drip' (interval=).
         `times` limits how many requests it hits; None means until cleared."""
         self._fault = (fault, options) if fault else None
@@ -225,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox = self.sandbox
         sandbox.requests.append(request)
         fault = sandbox._take_fault()
-        if fault is not None and self._misbehave(*fault):
+        if fault is not None and self._misbehave(*fault, request):
             return
         try:
             response = sandbox.handle(request)
@@ -241,9 +242,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
-    def _misbehave(self, fault: str, options: dict[str, Any]) -> bool:
+    def _misbehave(self, fault: str, options: dict[str, Any], request: Request) -> bool:
         """Act out a fault. Returns True when the answer is fully handled here."""
         sandbox = self.sandbox
+        if fault == "echo":
+            self._send(text_response(echo(request, self.requestline, options.get("template", "{request}")),
+                                     options.get("code", 403)))
+            return True
         if fault == "slow":
             sandbox.wait(options.get("delay", 2.0))
             return False
@@ -306,3 +311,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(response)
             return True
         raise ValueError(f"unknown fault {fault!r}")
+
+
+def echo(request: Request, request_line: str, template: str) -> str:
+    """What a WAF or a debugging proxy shows of the request it refused, filled into `template`:
+    {request} the whole request as sent, {auth} the Authorization value without its scheme,
+    {raw[NAME]} a query or form value still %-encoded, {value[NAME]} the same decoded ("" when absent)."""
+    body = request.body.decode("utf-8", "replace")
+    pairs = [pair.partition("=") for part in (urlsplit(request_line.split(" ")[1]).query, body)
+             for pair in part.split("&") if pair]
+    raw = defaultdict(str, {name: value for name, _, value in pairs})
+    whole = "\n".join([request_line, *(f"{k}: {v}" for k, v in request.headers.items()), "", body])
+    return template.format(request=whole, auth=request.header("authorization").partition(" ")[2], raw=raw,
+                           value=defaultdict(str, {**request.query, **request.form()}))

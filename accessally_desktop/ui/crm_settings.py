@@ -86,6 +86,7 @@ class StatusLine(QWidget):
         self.busy.setAccessibleName(self.tr("Loading"))
         self.icon = QLabel()
         self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.PlainText)  # results quote what a server sent (form names)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QHBoxLayout(self)

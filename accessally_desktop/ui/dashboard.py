@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 
 from ..integrations import registry
 from ..integrations.base import Field
-from ..settings import SavedResult, SiteProfile
-from .widgets import STATUS_WORDS, StatusBadge, scrolling, set_by_key
+from ..integrations.characters import shorten
+from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
+from .widgets import STATUS_WORDS, StatusBadge, plain_text, scrolling, set_by_key
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {
@@ -100,6 +101,7 @@ class ServiceRow(QFrame):
         self.next_step.setWordWrap(True)
         set_by_key(self.when, "alignment", "AlignRight|AlignVCenter")
         for label in (self.account, self.mode, self.when, self.extra, self.next_step):
+            plain_text(label)
             set_by_key(label, "textInteractionFlags", "TextSelectableByMouse")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -174,7 +176,11 @@ class Dashboard(QWidget):
         super().__init__(parent)
         self.setObjectName("dashboard")
         self.rows: dict[str, ServiceRow] = {}
-        self.title = QLabel()
+        self.title = plain_text(QLabel())  # shows the site's name: a heading by its font, not by markup
+        heading = self.title.font()
+        heading.setBold(True)
+        heading.setPointSizeF(heading.pointSizeF() * 1.5)
+        self.title.setFont(heading)
         self.test_all = QPushButton(self.tr("Test &all connections"))
         self.test_all.setObjectName("test_all")
         self.test_all.clicked.connect(lambda: self.test_requested.emit(list(self.rows)))
@@ -198,7 +204,7 @@ class Dashboard(QWidget):
         for row in self.rows.values():
             row.deleteLater()
         self.rows = {}
-        self.title.setText(self.tr("<h2>Connections — %s</h2>") % profile.name)
+        self.title.setText(self.tr("Connections — %s") % shorten(profile.name, MAX_SITE_NAME))
         services = profile.services() if profile.configured else []
         self.empty.setVisible(not services)
         self.test_all.setEnabled(bool(services))

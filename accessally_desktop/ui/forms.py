@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import integrations
-from .widgets import StatusBadge, error_color, result_text
+from .widgets import StatusBadge, error_color, plain_text, result_text
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult, Field, FormatReport, Integration
@@ -145,7 +145,7 @@ class CredentialsForm(QWidget):
             optional = not f.required and not f.group  # grouped fields count together, checked by the service
             label = QLabel(f"&{f.label} (optional):" if optional else f"&{f.label}:")
             label.setBuddy(widget)
-            note = QLabel()
+            note = plain_text(QLabel())  # a problem may quote what was typed
             note.setWordWrap(True)
             note.setVisible(False)
             note.setObjectName(f"note_{integration.id}_{f.name}")
@@ -267,7 +267,7 @@ class CheckPanel(QWidget):
         self.details_toggle.setText(self.tr("Details"))
         self.details_toggle.setCheckable(True)
         self.details_toggle.setVisible(False)
-        self.details = QLabel()
+        self.details = plain_text(QLabel())  # an excerpt of what the server answered
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setVisible(False)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME, __version__
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
-from .widgets import StatusBadge, set_by_key
+from .widgets import StatusBadge, plain_text, set_by_key
 
 if TYPE_CHECKING:
     from .main import AppController
@@ -54,9 +54,9 @@ class MainWindow(QMainWindow):
         self.navigation.currentChanged.connect(self._navigate)
 
         self.notices = QVBoxLayout()
-        self.busy = QLabel()
+        self.busy = plain_text(QLabel())
         self.busy.setObjectName("busy_label")
-        self.storage_label = QLabel(self.tr("Opening the system keyring…"))
+        self.storage_label = plain_text(QLabel(self.tr("Opening the system keyring…")))  # may quote a keyring's error
         self.storage_label.setObjectName("storage_label")
         body = QWidget()
         column = QVBoxLayout(body)

@@ -105,6 +105,7 @@ def _summary(rows: list[tuple[str, str]]) -> QFormLayout:
     form = QFormLayout()
     for label, value in rows:
         text = QLabel(value)
+        text.setTextFormat(Qt.TextFormat.PlainText)  # a name or address from the file, as written there
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(QLabel(f"<b>{html.escape(label)}:</b>"), text)

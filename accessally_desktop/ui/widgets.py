@@ -56,6 +56,14 @@ def set_by_key(target: QObject, name: str, keys: str) -> None:
         raise ValueError(f"{type(target).__name__} has no property {name!r} that takes {keys!r}")
 
 
+def plain_text(label: QLabel) -> QLabel:
+    """A label that shows its text as typed, never as markup: for anything a server, a file or the
+    owner provides (`<h1 style=…>` in an account name stays those characters). Rich text is only
+    for the app's own fixed strings."""
+    set_by_key(label, "textFormat", "PlainText")
+    return label
+
+
 def scrolling(content: QWidget) -> QScrollArea:
     """Long content scrolls instead of squeezing at large font sizes. The area itself takes no
     focus: Tab goes to the inputs inside, and the area scrolls to show the focused one."""
@@ -109,7 +117,7 @@ class StatusBadge(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.icon = QLabel()
-        self.text = QLabel()
+        self.text = plain_text(QLabel())
         set_by_key(self.text, "textInteractionFlags", "TextSelectableByMouse")
         self.text.setWordWrap(True)
         icon_column = QVBoxLayout()  # the icon stays beside the first line when the words wrap

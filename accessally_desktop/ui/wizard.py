@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
-from ..settings import STRIPE_MODES, SavedResult, Settings, SiteProfile
+from ..integrations.characters import shorten
+from ..settings import MAX_SITE_NAME, STRIPE_MODES, SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
     Storage,
@@ -43,7 +44,7 @@ from ..storage import (
     stored_name,
 )
 from .pages import PageId, page_for
-from .widgets import StatusBadge, result_text, scrolling, set_by_key
+from .widgets import StatusBadge, plain_text, result_text, scrolling, set_by_key
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
@@ -354,11 +355,11 @@ class WelcomePage(QWizardPage):
             "never into a file. You can run this wizard again at any time.</p>")))
         if wizard.sandbox:
             layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
-        self.site_label = QLabel()
+        self.site_label = plain_text(QLabel())  # the site's name, as typed
         self.site_label.setObjectName("welcome_site")
         layout.addWidget(self.site_label)
         layout.addStretch(1)
-        self.site_label.setText(self.tr("Setting up site: <b>%s</b>") % wizard.profile.name)
+        self.site_label.setText(self.tr("Setting up site: %s") % shorten(wizard.profile.name, MAX_SITE_NAME))
 
 
 class LicensePage(CredentialPage):
