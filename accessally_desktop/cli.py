@@ -194,6 +194,9 @@ def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:
     if opened.problem:
         warn(opened.problem)
     storage = Storage(SettingsStore(), opened.store)
+    if storage.journal.path.exists():  # only the app finishes or undoes it: it may be saving right now
+        warn("A save of the app was interrupted or is in progress, so the saved keys may be half old, half new. "
+             "Open the app once: it finishes or undoes the save at start.")
     services = profile.services()
     secrets = storage.read_secrets(name, secret_names(services))
     return {service_id: values_for(profile, service_id, secrets) for service_id in services}

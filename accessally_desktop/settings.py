@@ -120,6 +120,7 @@ class Settings:
     sites: dict[str, SiteProfile] = field(default_factory=dict)
     last_site: str = ""
     window: dict[str, Any] = field(default_factory=dict)  # UI state (geometry, last page)
+    save_id: str = ""  # the journal id of the save that wrote this file (see `journal`)
 
     def current(self) -> SiteProfile:
         """The last used site, creating a first one on a fresh install."""
@@ -145,7 +146,7 @@ class SettingsStore:
 
     def load(self) -> LoadOutcome:
         try:
-            raw = _read_ordinary_file(self.path)
+            raw = read_ordinary_file(self.path)
         except FileNotFoundError:
             return LoadOutcome(Settings())
         except NotAnOrdinaryFile:
@@ -183,6 +184,22 @@ class SettingsStore:
                 return None
         return None
 
+    def remove_leftovers(self) -> int:
+        """Delete the temporary files of writes a crash or kill cut short (`write_atomically`'s
+        ".<name>-….tmp"); only for the copy of the app that holds the instance lock."""
+        removed = 0
+        try:
+            leftovers = [p for p in self.directory.glob(".*-*.tmp") if p.is_file()]
+        except OSError:
+            return 0
+        for path in leftovers:
+            try:
+                path.unlink()
+                removed += 1
+            except OSError as exc:
+                log.warning("could not remove leftover %s: %s", path.name, exc.strerror)
+        return removed
+
     def save(self, settings: Settings) -> None:
         """Write all settings at once: a reader sees the old file or the new one, never half."""
         data = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, sort_keys=False)
@@ -194,7 +211,7 @@ class NotAnOrdinaryFile(OSError):
     """The settings path is a FIFO, a device or a folder: reading it could wait forever or never end."""
 
 
-def _read_ordinary_file(path: Path) -> bytes:
+def read_ordinary_file(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -233,7 +250,7 @@ def settings_from_dict(data: Any) -> Settings:
     sites_raw = _typed(data.get("sites", {}), dict)
     sites = {_typed(name, str): site_from_dict(name, _typed(site, dict)) for name, site in sites_raw.items()}
     return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
-                    window=_typed(data.get("window", {}), dict))
+                    window=_typed(data.get("window", {}), dict), save_id=_typed(data.get("save_id", ""), str))
 
 
 def site_from_dict(name: str, raw: dict[str, Any]) -> SiteProfile:

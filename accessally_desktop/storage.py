@@ -11,10 +11,11 @@ import copy
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .integrations import registry
+from .journal import PREVIOUS, Journal, JournalFile
 from .logs import register_secret
 from .secrets import SecretStore, SecretStoreError
 from .settings import SavedResult, Settings, SettingsStore, SiteProfile
@@ -25,8 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+NOTHING_CHANGED = "Nothing was changed: your previous setup is still saved."
+
+
 class SaveError(Exception):
-    """Saving failed; the message says which part, and the previous saved state is intact."""
+    """Saving failed; the message says which part, and whether the previous state is intact."""
 
 
 def variants(service_id: str) -> tuple[str, ...]:
@@ -36,6 +40,19 @@ def variants(service_id: str) -> tuple[str, ...]:
 
 def stored_name(service_id: str, field_name: str, variant: str = "") -> str:
     return ".".join(p for p in (service_id, variant, field_name) if p)
+
+
+def describe_entry(name: str) -> str:
+    """A keyring entry as the owner knows it: "Secret key (Stripe, Live mode)"."""
+    service_id, _, rest = name.partition(".")
+    variant, _, field_name = rest.rpartition(".")
+    try:
+        integration = registry.get(service_id)
+        label = integration.field(field_name).label
+    except KeyError:
+        return name
+    labels = {v.id: v.label for v in integration.variants}
+    return f"{label} ({integration.name}" + (f", {labels[variant]})" if variant in labels else ")")
 
 
 def active_variant(profile: SiteProfile, service_id: str) -> str:
@@ -73,6 +90,11 @@ class Storage:
 
     settings_store: SettingsStore
     secrets: SecretStore
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def journal(self) -> JournalFile:
+        return JournalFile(self.settings_store.directory)
 
     def read_secrets(self, site: str, names: list[str] | None = None) -> dict[str, str]:
         """Secrets of a site that are set. Slow (keyring): call off the GUI thread."""
@@ -85,44 +107,114 @@ class Storage:
         return found
 
     def commit(self, settings: Settings, site: str, secret_changes: Mapping[str, str | None]) -> None:
-        """Write changed secrets (None deletes) and the settings file, all or nothing.
+        """Write one site's changed secrets (None deletes) and the settings file, all or nothing."""
+        self.commit_sites(settings, {site: secret_changes})
 
-        Secrets go first, each old value remembered; if any write fails, or the settings file
-        cannot be written after them, every secret already written is put back.
+    def commit_sites(self, settings: Settings, changes: Mapping[str, Mapping[str, str | None]]) -> None:
+        """Write changed secrets of several sites (a rename) and the settings file, all or nothing.
+
+        Journaled (see `journal`): the entries to change are named on disk first, the values they
+        held kept in the keyring, then the new values and the settings file are written. A failure
+        puts every entry back; a crash is finished or undone by `recover` at the next start.
         """
-        previous: dict[str, str | None] = {}
-        for value in secret_changes.values():
-            register_secret(value)
-        try:
-            for name, value in secret_changes.items():
-                old = self.secrets.get(site, name)
-                if old == value or (old is None and not value):
-                    continue
-                previous[name] = old
-                if value:
-                    self.secrets.set(site, name, value)
-                else:
-                    self.secrets.delete(site, name)
-        except SecretStoreError as exc:
-            self._restore(site, previous)
-            raise SaveError(f"{exc} Nothing was changed: your previous setup is still saved.") from None
-        try:
-            self.settings_store.save(settings)
-        except OSError as exc:
-            self._restore(site, previous)
-            reason = exc.strerror or type(exc).__name__
-            raise SaveError(f"The settings file could not be written to {self.settings_store.directory} ({reason}). "
-                            "Nothing was changed: your previous setup is still saved.") from None
-
-    def _restore(self, site: str, previous: Mapping[str, str | None]) -> None:
-        for name, old in previous.items():
+        with self._lock:
+            self._resolve_pending()
+            for site_changes in changes.values():
+                for value in site_changes.values():
+                    register_secret(value)
             try:
-                if old:
-                    self.secrets.set(site, name, old)
-                else:
-                    self.secrets.delete(site, name)
-            except SecretStoreError:
-                log.error("could not restore keyring entry %s of site %s", name, site)
+                held = {site: {name: self.secrets.get(site, name) for name in site_changes}
+                        for site, site_changes in changes.items()}
+            except SecretStoreError as exc:
+                raise SaveError(f"{exc} {NOTHING_CHANGED}") from None
+            writes = {site: {name: value for name, value in site_changes.items()
+                             if not (held[site][name] == value or (held[site][name] is None and not value))}
+                      for site, site_changes in changes.items()}
+            journal = Journal({site: {name: held[site][name] is not None for name in names}
+                               for site, names in writes.items() if names})
+            if journal.entries:
+                try:
+                    self.journal.begin(journal)
+                except OSError as exc:
+                    raise SaveError(self._unwritable(exc) + " " + NOTHING_CHANGED) from None
+            try:
+                for site, name in journal.kept():  # every previous value is safe before any entry changes
+                    self.secrets.set(site, PREVIOUS + name, held[site][name] or "")
+                for site, names in writes.items():
+                    for name, value in names.items():
+                        if value:
+                            self.secrets.set(site, name, value)
+                        else:
+                            self.secrets.delete(site, name)
+            except SecretStoreError as exc:
+                raise SaveError(f"{exc} {self._undo(journal)}") from None
+            settings.save_id = journal.id if journal.entries else ""
+            try:
+                self.settings_store.save(settings)
+            except OSError as exc:
+                raise SaveError(f"{self._unwritable(exc)} {self._undo(journal)}") from None
+            if journal.entries:
+                self._finish(journal)
+
+    def recover(self) -> str:
+        """Finish or undo a save a crash, kill or logout interrupted; a notice for the owner, or ""."""
+        with self._lock:
+            try:
+                return self._resolve_pending()
+            except SaveError as exc:
+                return str(exc)
+
+    def _resolve_pending(self) -> str:
+        journal = self.journal.pending()
+        if journal is None:
+            return ""
+        sites = "”, “".join(journal.entries)
+        if self.settings_store.load().settings.save_id == journal.id:  # the settings file was written
+            self._finish(journal)
+            return f"The last save of “{sites}” was interrupted after it was written; it was completed now."
+        outcome = self._undo(journal)
+        if outcome != NOTHING_CHANGED:
+            raise SaveError(f"The last save of “{sites}” was interrupted, and could not be undone yet. {outcome}")
+        return f"The last save of “{sites}” was interrupted (the app was closed while saving), so it was undone: " \
+               "your setup is as it was before it."
+
+    def _undo(self, journal: Journal) -> str:
+        """Put every entry of the journal back as it was; what to tell the owner about it."""
+        failed = []
+        for site, names in journal.entries.items():
+            for name, had in names.items():
+                try:
+                    if had:
+                        previous = self.secrets.get(site, PREVIOUS + name)
+                        if previous is None:
+                            continue  # never kept, so never changed (keeping comes first)
+                        if self.secrets.get(site, name) != previous:  # not the write that failed
+                            self.secrets.set(site, name, previous)
+                        self.secrets.delete(site, PREVIOUS + name)
+                    else:
+                        self.secrets.delete(site, name)
+                except SecretStoreError:
+                    log.error("could not put back keyring entry %s of site %s", name, site)
+                    failed.append(describe_entry(name) + (f" (site “{site}”)" if len(journal.entries) > 1 else ""))
+        if not failed:
+            self.journal.end()
+            return NOTHING_CHANGED
+        return ("Some saved keys could not be put back as they were, so they may hold the new values: "
+                + "; ".join(failed) + ". The app tries again at its next start; if a test of them fails, "
+                "enter them again in the setup wizard.")
+
+    def _finish(self, journal: Journal) -> None:
+        try:
+            for site, name in journal.kept():
+                self.secrets.delete(site, PREVIOUS + name)
+        except SecretStoreError:
+            log.warning("could not remove a kept previous keyring value; retried at the next start")
+            return
+        self.journal.end()
+
+    def _unwritable(self, exc: OSError) -> str:
+        return (f"The settings file could not be written to {self.settings_store.directory} "
+                f"({exc.strerror or type(exc).__name__}).")
 
     def delete_site(self, settings: Settings, site: str) -> None:
         """Remove a site profile and every secret it had."""

@@ -132,6 +132,7 @@ class AppController(QObject):
     def _store_opened(self, opened: OpenedStore) -> None:
         log.info("%s %s started; secrets go to %s", APP_NAME, __version__, opened.store.description)
         self.store_future.set_result(opened)
+        submit(self._recover, lambda notice: notice and self.say(notice, "recovery_notice"), context=self)
         services = self.profile.services()  # whatever a first test would load, loaded before it
         submit(lambda: [registry.get(s).warm_up() for s in services], lambda _: None, context=self)
         if self._window is not None:
@@ -140,6 +141,11 @@ class AppController(QObject):
             self.say(opened.problem, "keyring_notice")
             if self.wizard is not None:
                 self.wizard.storage_note = self.tr(NO_KEYRING_NOTE)
+
+    def _recover(self) -> str:
+        """A save cut short by a crash, kill or logout is finished or undone before anything else."""
+        self.settings_store.remove_leftovers()
+        return self.storage.recover()
 
     def _store_failed(self, exc: Exception) -> None:
         self._store_opened(OpenedStore(MemoryStore(), NO_KEYRING_HELP))
@@ -190,10 +196,9 @@ class AppController(QObject):
         renamed = _renamed(self.settings, old, new)
         names = secret_names()
 
-        def move() -> None:
+        def move() -> None:  # one save: a crash half-way leaves no secret under a name no site has
             secrets = self.storage.read_secrets(old, names)
-            self.storage.commit(renamed, new, secrets)
-            self.storage.commit(renamed, old, {name: None for name in secrets})
+            self.storage.commit_sites(renamed, {new: secrets, old: {name: None for name in secrets}})
 
         def done(_: object) -> None:
             self.settings = renamed
