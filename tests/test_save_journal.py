@@ -137,3 +137,18 @@ def test_the_app_says_at_start_that_an_interrupted_save_was_undone(qtbot, tmp_pa
     assert KeyringStore(ring).get(SITE, "drip.api_token") == OLD["drip.api_token"]
     assert not list(SettingsStore().directory.glob(".*.tmp"))
     assert json.loads(ring.path.read_text())[f"{KEYRING_SERVICE}\n{SITE}/drip.api_token"] == OLD["drip.api_token"]
+
+
+def test_check_warns_that_a_save_was_interrupted(tmp_path, user_dirs) -> None:
+    ring, _ = _kill_mid_save(tmp_path, user_dirs, 3)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), *sys.path]),
+           "PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring", "ACCESSALLY_TEST_KEYRING_FILE": str(ring.path),
+           **{f"XDG_{d.upper()}_HOME": str(p) for d, p in user_dirs.items()}}
+    from accessally_desktop.integrations import registry
+    from accessally_desktop.integrations.base import override_env_var
+
+    env.update({override_env_var(s): "http://127.0.0.1:9" for s in registry.SERVICE_IDS})  # never the internet
+    out = subprocess.run([sys.executable, "-m", "accessally_desktop", "check", "--json", "--timeout", "1"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert "A save of the app was interrupted" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
