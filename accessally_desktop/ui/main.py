@@ -63,6 +63,7 @@ class AppController(QObject):
         super().__init__()
         self.settings_store = settings_store or SettingsStore()
         loaded = self.settings_store.load()
+        self.settings_store.remove_leftovers()  # before this copy writes anything: no save of ours to race
         self.settings: Settings = loaded.settings
         self.settings.current()
         self.test_timeout = test_timeout
@@ -144,7 +145,6 @@ class AppController(QObject):
 
     def _recover(self) -> str:
         """A save cut short by a crash, kill or logout is finished or undone before anything else."""
-        self.settings_store.remove_leftovers()
         return self.storage.recover()
 
     def _store_failed(self, exc: Exception) -> None:
