@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -369,10 +370,23 @@ _LOOPBACK_HINT = "Plain http:// is only allowed to this computer (127.0.0.1); us
 
 
 def check_transport_url(url: str, *, what: str) -> None:
-    """Refuse anything but https://, or http:// to loopback. Raises ValueError with a user message."""
-    parts = split_url(url)
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"The {what} {url!r} is not a web address (https://…).")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError(f"The {what} {url!r} uses plain http://. {_LOOPBACK_HINT}")
+    """Refuse anything but https://, or http:// to loopback. Raises ValueError with a user message.
 
+    The message repeats the address only when it holds no "@": what comes before one may be a
+    password, and an address with a user name or password is refused outright (an address is
+    logged and shown; credentials travel in the fields, never in it)."""
+    for ch in url:
+        if ch in characters.LINE_BREAKS or unicodedata.category(ch) == "Cc":
+            kind = "a line break" if ch in characters.LINE_BREAKS else "an invisible control character"
+            raise ValueError(f"The {what} holds {kind}, which no web address can. Set it again on one line, "
+                             "as https://…")
+    parts = split_url(url)
+    shown = "" if "@" in url else f" {url!r}"
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"The {what}{shown} is not a web address (https://…).")
+    if "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[2]
+        raise ValueError(f"The {what} holds a user name or password ({parts.scheme}://…@{host}). Remove the part "
+                         "before the @: this app never sends credentials inside a web address.")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError(f"The {what}{shown} uses plain http://. {_LOOPBACK_HINT}")

@@ -37,9 +37,10 @@ USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
 EXCERPT_CHARS = 300
 
 
-
 def is_loopback_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
+    """127.0.0.0/8, ::1 or `localhost`, the one name every system keeps for this computer; any other
+    name (localhost.localdomain, 127.0.0.1.nip.io) is whatever DNS or a hosts file says it is."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
