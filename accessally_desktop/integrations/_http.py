@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from .proxies import proxy_for
 from .transport import MAX_BODY_BYTES, USER_AGENT
 
 if TYPE_CHECKING:
@@ -80,12 +81,28 @@ class _CappedStream(httpx.SyncByteStream):
         self._inner.close()
 
 
-class _AttemptTransport(httpx.HTTPTransport):
-    """Applies the attempt's deadline, socket tracking and body cap to every request."""
+class _AttemptTransport(httpx.BaseTransport):
+    """Applies the attempt's deadline, socket tracking and body cap to every request, and sends it
+    directly or through the proxy the usual settings name (`proxies.proxy_for`)."""
 
     def __init__(self, attempt: Attempt) -> None:
-        super().__init__(verify=_shared_ssl_context(), retries=0)
         self._attempt = attempt
+        self._lock = threading.Lock()  # `Attempt.together` sends on one client from several threads
+        self._routes: dict[str | None, httpx.HTTPTransport] = {}  # proxy URL (None: direct) -> its pool
+
+    def _route(self, url: str) -> httpx.HTTPTransport:
+        proxy = proxy_for(url)
+        with self._lock:
+            if proxy not in self._routes:
+                context = _shared_ssl_context()
+                self._routes[proxy] = httpx.HTTPTransport(verify=context, retries=0, proxy=_proxy(proxy, context))
+            return self._routes[proxy]
+
+    def close(self) -> None:
+        with self._lock:
+            routes, self._routes = list(self._routes.values()), {}
+        for route in routes:
+            route.close()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = self._attempt
@@ -94,7 +111,7 @@ class _AttemptTransport(httpx.HTTPTransport):
         request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
         request.extensions["trace"] = attempt._trace
         request.headers["Accept-Encoding"] = "gzip"
-        response = super().handle_request(request)
+        response = self._route(str(request.url)).handle_request(request)
         assert isinstance(response.stream, httpx.SyncByteStream)
         # httpx would decompress after the cap, unbounded; _CappedStream does it within the cap. Any
         # other encoding was not asked for and stays undecoded (so it reads as an unreadable answer).
@@ -104,7 +121,14 @@ class _AttemptTransport(httpx.HTTPTransport):
                               stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip")))
 
 
+def _proxy(url: str | None, context: ssl.SSLContext) -> httpx.Proxy | None:
+    """httpx's Proxy for a proxy URL; an https:// proxy is verified like the services themselves."""
+    if url is None:
+        return None
+    return httpx.Proxy(url, ssl_context=context) if url.lower().startswith("https://") else httpx.Proxy(url)
+
+
 def make_client(attempt: Attempt) -> httpx.Client:
-    """An httpx client bound to an attempt: our User-Agent, no redirects, TLS verified."""
+    """An httpx client bound to an attempt: our User-Agent, no redirects, TLS verified, the usual proxy."""
     return httpx.Client(transport=_AttemptTransport(attempt), headers={"User-Agent": USER_AGENT},
                         follow_redirects=False)

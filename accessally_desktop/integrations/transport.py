@@ -301,6 +301,9 @@ class Attempt:
         host = urlsplit(self.last_url).hostname or service
         where = f"{type(exc).__name__} on {redact_url(self.last_url) or service}"
         chain = list(_cause_chain(exc))
+        for err in chain:
+            if isinstance(err, Failure):  # already said in plain words (a proxy that may not be used)
+                return err.status, err.message, err.detail or where
         if self.stopped == "cancelled":
             return Status.CANCELLED, "The test was cancelled.", where
         if self.stopped == "timeout" or any(isinstance(e, (httpx.TimeoutException, TimeoutError, socket.timeout)) for e in chain):
@@ -324,6 +327,10 @@ class Attempt:
             if isinstance(err, ConnectionRefusedError):
                 return (Status.NETWORK_ERROR, f"Could not connect to {host}: the connection was refused. "
                         "Check the address, or try again later.", f"{where}: {err}")
+        for err in chain:
+            if isinstance(err, httpx.ProxyError):
+                return (Status.NETWORK_ERROR, f"The proxy set for this computer would not connect to {host} ({err}). "
+                        f"Ask your network administrator to allow {host}.", f"{where}: {err}")
         if any(isinstance(e, httpx.ConnectError) for e in chain):
             return (Status.NETWORK_ERROR, f"Could not connect to {host}. Check the address and your internet "
                     "connection.", f"{where}: {exc}")
