@@ -10,6 +10,7 @@ out one by one, saying which, and the rest is kept.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -24,12 +25,12 @@ from typing import Any
 import platformdirs
 
 from . import APP_NAME
-from .integrations import registry
+from .integrations import options, registry
 from .integrations.status import Status
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2  # 2: CRM options kept per service, as each CRM declares them
 SETTINGS_FILE = "settings.json"
 STRIPE_MODES = ("test", "live")
 PAYPAL_ENVIRONMENTS = ("live", "sandbox")  # the PayPal integration's "environment" choices
@@ -41,19 +42,6 @@ MAX_SITE_NAME = 80  # a name shows in the title, the site list and the keyring; 
 
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-
-
-@dataclass
-class CrmOptions:
-    """AccessAlly's General Settings > Payment > CRM Integration options."""
-
-    ontraport_tracking: bool = True
-    ontraport_sync: bool = False
-    activecampaign_form: str = ""  # form id; "" until chosen
-    activecampaign_form_name: str = ""
-    convertkit_form: str = ""
-    convertkit_form_name: str = ""
-    drip_tracking: bool = True
 
 
 @dataclass
@@ -85,7 +73,7 @@ class SiteProfile:
     paypal_environment: str = "live"
     paypal_credentials: str = "signature"  # "signature" (NVP API Signature) or "rest"
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # service id -> non-secret fields
-    options: CrmOptions = field(default_factory=CrmOptions)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # service id -> its CRM options as set
     results: dict[str, SavedResult] = field(default_factory=dict)
 
     @property
@@ -95,10 +83,14 @@ class SiteProfile:
     def services(self) -> list[str]:
         """The services this site uses, in dashboard order."""
         out = ["license"]
-        if self.crm and self.crm != "none":
+        if self.crm in registry.CRM_IDS:
             out.append(self.crm)
         out += [s for s, used in (("stripe", self.stripe), ("paypal", self.paypal)) if used]
         return out
+
+    def crm_options(self, service_id: str) -> dict[str, Any]:
+        """A CRM's "Payment › CRM Integration" options: as set, or as declared by default."""
+        return options.effective(registry.get(service_id).options, self.options.get(service_id, {}))
 
 
 def site_name_problem(name: str, taken: Iterable[str]) -> str:
@@ -143,6 +135,8 @@ class SettingsStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or config_dir()
         self.path = self.directory / SETTINGS_FILE
+        self.newer = 0  # the version of a file a newer release wrote: it is left exactly as it is
+        self._older: tuple[int, bytes] | None = None  # an older version's file, kept once before it is replaced
 
     def load(self) -> LoadOutcome:
         try:
@@ -157,7 +151,17 @@ class SettingsStore:
             return LoadOutcome(Settings(), f"Your settings could not be read ({exc.strerror}). "
                                            "Starting with defaults; the file was left as it is.")
         try:
-            settings = settings_from_dict(json.loads(raw.decode("utf-8")))
+            data = json.loads(raw.decode("utf-8"))
+            version = data.get("version") if isinstance(data, dict) else None
+            if isinstance(version, int) and not isinstance(version, bool) and version > SETTINGS_VERSION:
+                self.newer = version
+                return LoadOutcome(Settings(), f"Your settings were saved by a newer version of {APP_NAME} "
+                                               f"(settings version {version}), which this one cannot read. Nothing "
+                                               "will be saved over them: update the app to see them again. Until "
+                                               "then it starts from defaults and changes are not kept.")
+            settings = settings_from_dict(data)
+            if version < SETTINGS_VERSION:
+                self._older = (version, raw)
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
             log.warning("settings file unreadable: %s", type(exc).__name__)
             moved = self._set_aside()
@@ -202,8 +206,16 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         """Write all settings at once: a reader sees the old file or the new one, never half."""
+        if self.newer:
+            raise OSError(errno.EROFS, f"the settings file is from a newer version of {APP_NAME}")
         data = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, sort_keys=False)
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self._older is not None:  # a downgrade can go back to it: written once, before the first new file
+            version, raw = self._older
+            backup = self.path.with_name(f"{SETTINGS_FILE}.v{version}")
+            if not os.path.lexists(backup):
+                write_atomically(backup, raw.decode("utf-8"))
+            self._older = None
         write_atomically(self.path, data + "\n")
 
 
@@ -248,13 +260,15 @@ def settings_from_dict(data: Any) -> Settings:
     if not isinstance(version, int) or version > SETTINGS_VERSION:
         raise TypeError(f"unsupported settings version {version!r}")
     sites_raw = _typed(data.get("sites", {}), dict)
-    sites = {_typed(name, str): site_from_dict(name, _typed(site, dict)) for name, site in sites_raw.items()}
+    sites = {_typed(name, str): site_from_dict(name, _typed(site, dict), flat_options=version < 2)
+             for name, site in sites_raw.items()}
     return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
                     window=_typed(data.get("window", {}), dict), save_id=_typed(data.get("save_id", ""), str))
 
 
-def site_from_dict(name: str, raw: dict[str, Any]) -> SiteProfile:
-    """One site profile from parsed JSON (the settings file, or an imported export); SettingTypeError names a bad key."""
+def site_from_dict(name: str, raw: dict[str, Any], *, flat_options: bool = False) -> SiteProfile:
+    """One site profile from parsed JSON (the settings file, or an imported export); SettingTypeError
+    names a bad key. `flat_options`: the options are version 1's (see `_options`)."""
     defaults = SiteProfile(name)
     simple = {key: _typed(raw.get(key, getattr(defaults, key)), type(getattr(defaults, key)), key)
               for key in ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode",
@@ -262,10 +276,20 @@ def site_from_dict(name: str, raw: dict[str, Any]) -> SiteProfile:
     values = {str(service): {str(k): _typed(v, str, f"values.{service}.{k}")
                              for k, v in _typed(fields, dict, f"values.{service}").items()}
               for service, fields in _typed(raw.get("values", {}), dict, "values").items()}
-    options = _dataclass(CrmOptions, _typed(raw.get("options", {}), dict, "options"), "options.")
+    options = _options(_typed(raw.get("options", {}), dict, "options"), flat_options)
     results = {str(service): _dataclass(SavedResult, _typed(result, dict))
                for service, result in _typed(raw.get("results", {}), dict).items()}
     return SiteProfile(name, values=values, options=options, results=results, **simple)
+
+
+def _options(raw: dict[str, Any], flat: bool) -> dict[str, dict[str, Any]]:
+    """The CRM options per service. Version 1 (of the file, and of exports) kept them in one flat
+    mapping ("ontraport_tracking": …): each key moves to the CRM that declares it as its `v1_key`.
+    The values' meaning is checked by `drop_unusable` (or an import's checks)."""
+    if flat:
+        raw = {service_id: found for service_id in registry.CRM_IDS
+               if (found := options.from_v1(registry.get(service_id).options, raw))}
+    return {str(service): dict(_typed(values, dict, f"options.{service}")) for service, values in raw.items()}
 
 
 _SCALARS = {"bool": bool, "str": str, "int": int, "float": float}
@@ -328,7 +352,7 @@ _CHOICES = {"stripe_mode": ("the Stripe mode", STRIPE_MODES),
 
 def _drop_unusable_in_site(site: SiteProfile) -> list[str]:
     dropped = []
-    if site.crm not in ("", "none", *registry.CRM_IDS):
+    if site.crm not in ("", registry.NO_CRM, *registry.CRM_IDS):
         dropped.append(f"the CRM “{_short(site.crm)}”, which this version does not know")
         site.crm = ""
     defaults = SiteProfile(site.name)
@@ -336,6 +360,14 @@ def _drop_unusable_in_site(site: SiteProfile) -> list[str]:
         if getattr(site, key) not in allowed:
             dropped.append(f"{what} “{_short(getattr(site, key))}”")
             setattr(site, key, getattr(defaults, key))
+    for service_id, saved in list(site.options.items()):
+        if service_id not in registry.CRM_IDS:
+            del site.options[service_id]
+            dropped.append(f"the CRM options saved for “{_short(service_id)}”, a CRM this version does not know")
+            continue
+        for key in options.unusable(registry.get(service_id).options, saved):
+            del saved[key]
+            dropped.append(f"the {registry.display_name(service_id)} option “{_short(key)}”")
     for service_id in [s for s in site.values if s not in registry.SERVICE_IDS]:
         del site.values[service_id]
         dropped.append(f"the values saved for “{_short(service_id)}”, a service this version does not know")

@@ -9,7 +9,7 @@ test results are left out too: they describe this computer's last tests. No Qt i
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import json
 import re
 import time
@@ -20,11 +20,11 @@ from typing import Any
 
 from . import APP_NAME, __version__
 from .integrations import Field, Integration, registry
+from .integrations import options as crm_options
 from .integrations.characters import shorten
 from .settings import (
     MAX_SITE_NAME,
     STRIPE_MODES,
-    CrmOptions,
     SettingTypeError,
     SiteProfile,
     site_from_dict,
@@ -33,7 +33,7 @@ from .settings import (
 from .storage import active_variant, stored_name, variants
 
 FORMAT = "accessally-desktop-site-settings"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: CRM options per CRM (1 kept them flat: still read)
 MAX_FILE_BYTES = 256 * 1024  # a real export is about 1 KB; anything near this is not one
 MAX_TEXT = 2000  # characters in any one value (a site address, a form name)
 NOTE = "Site settings for AccessAlly Desktop. No passwords, API keys or other secrets are included."
@@ -110,7 +110,7 @@ def export_dict(profile: SiteProfile, *, exported_at: float | None = None) -> di
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", when),
         "note": NOTE,
         "site": {"name": profile.name, **{key: getattr(profile, key) for key in SIMPLE_KEYS},
-                 "values": values, "options": dataclasses.asdict(profile.options)},
+                 "values": values, "options": copy.deepcopy(profile.options)},
     }
 
 
@@ -200,18 +200,22 @@ def parse_export(data: bytes) -> Imported:
     if not name or "/" in name:
         raise _damaged("the site's name is missing" if not name else "the site's name contains '/'")
     try:
-        profile = site_from_dict(name, {key: value for key, value in site.items() if key != "name"})
+        profile = site_from_dict(name, {key: value for key, value in site.items() if key != "name"},
+                                 flat_options=version < 2)
     except SettingTypeError as exc:
         raise _damaged(f"“site.{exc.key}” should be {_KINDS.get(exc.expected, 'something else')}, "
                        f"but it is {_GOT.get(exc.got, exc.got)}") from None
-    _only_known(site.get("options", {}), {f.name for f in dataclasses.fields(CrmOptions)}, "site.options.")
+    if version < 2:
+        v1_keys = {key for crm in registry.CRM_IDS for option in registry.get(crm).options
+                   if getattr(option, "v1_key", "") for key in (option.v1_key, f"{option.v1_key}_name")}
+        _only_known(site.get("options", {}), v1_keys, "site.options.")
     _check_profile(profile)
     return Imported(profile, app_version, exported_at)
 
 
 def _check_profile(profile: SiteProfile) -> None:
     """What types cannot say: known services and choices, no secret, no absurdly long value."""
-    if profile.crm not in ("", "none") and profile.crm not in registry.CRM_IDS:
+    if profile.crm not in ("", registry.NO_CRM, *registry.CRM_IDS):
         raise _unknown_service(profile.crm)
     for service_id, saved in profile.values.items():
         if service_id not in registry.SERVICE_IDS:
@@ -241,8 +245,15 @@ def _check_profile(profile: SiteProfile) -> None:
     _length(profile.name, "site.name")
     for key in SIMPLE_KEYS:
         _length(getattr(profile, key), f"site.{key}")
-    for spec in dataclasses.fields(CrmOptions):
-        _length(getattr(profile.options, spec.name), f"site.options.{spec.name}")
+    for service_id, saved in profile.options.items():
+        if service_id not in registry.CRM_IDS:
+            raise _unknown_service(service_id)
+        integration = registry.get(service_id)
+        for key in crm_options.unusable(integration.options, saved):
+            raise _damaged(f"it has a CRM option {_short(key)!r} for {integration.name} that this app does not "
+                           "know, or of the wrong kind")
+        for key, value in saved.items():
+            _length(value, f"site.options.{service_id}.{key}")
 
 
 def _field(integration: Integration, name: str) -> Field | None:

@@ -33,7 +33,7 @@ def direct(serve, monkeypatch):
 def test_fields() -> None:
     assert [f.name for f in AC.fields] == ["account_url", "api_key"]
     assert not AC.field("account_url").secret and AC.field("api_key").secret
-    assert AC.lists == {"forms": "Opt-in forms"}
+    assert list(AC.lookups()) == ["forms"]
     assert "double opt-in" in AC.guidance and "Settings" in AC.guidance
 
 

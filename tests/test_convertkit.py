@@ -34,7 +34,7 @@ def test_fields() -> None:
     assert [f.name for f in KIT.fields] == ["api_key", "api_secret"]
     assert KIT.field("api_key").secret and KIT.field("api_secret").secret
     assert KIT.field("api_secret").required is False  # enforced in validate(), v3 only
-    assert KIT.lists == {"forms": "Opt-in forms"}
+    assert list(KIT.lookups()) == ["forms"]
 
 
 def test_default_addresses() -> None:

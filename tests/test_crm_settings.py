@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QThreadPool
@@ -31,7 +30,7 @@ from accessally_desktop.sandbox.drip import (
     TWO_ACCOUNTS_TOKEN,
 )
 from accessally_desktop.sandbox.ontraport import ACCOUNT_ID
-from accessally_desktop.settings import CrmOptions, SavedResult, SiteProfile
+from accessally_desktop.settings import SavedResult, SiteProfile
 from accessally_desktop.ui.crm_settings import CrmSettingsPanel
 
 WAIT = 10000  # ms: generous for a loaded CI machine; every wait ends as soon as its condition holds
@@ -121,8 +120,9 @@ def status_words(panel: QWidget, name: str) -> str:
 
 
 def test_fresh_profile_defaults_ontraport_tracking_on_sync_off_drip_tracking_on(qtbot, panel) -> None:
-    assert (CrmOptions().ontraport_tracking, CrmOptions().ontraport_sync, CrmOptions().drip_tracking) == \
-        (True, False, True)
+    fresh = SiteProfile("Fresh")
+    assert (fresh.crm_options("ontraport"), fresh.crm_options("drip")) == ({"tracking": True, "sync": False},
+                                                                          {"tracking": True})
     panel.load(SiteProfile("Fresh", crm="ontraport"), Credentials({}))
     assert child(panel, QCheckBox, "ontraport_tracking").isChecked()
     assert not child(panel, QCheckBox, "ontraport_sync").isChecked()
@@ -178,8 +178,7 @@ def test_crms_without_options_say_so(qtbot, panel, crm, words) -> None:
 
 def test_ac_form_picker_loads_live_with_a_loading_state_and_shows_the_saved_choice_first(qtbot, panel, ac) -> None:
     profile = SiteProfile("Site", crm="activecampaign",
-                          options=CrmOptions(activecampaign_form=PURCHASES_FORM[0],
-                                             activecampaign_form_name=PURCHASES_FORM[1]))
+                          options={"activecampaign": {"form": PURCHASES_FORM[0], "form_name": PURCHASES_FORM[1]}})
     combo = child(panel, QComboBox, "activecampaign_form")
     ac.inject("slow", delay=1.0, times=1)
     credentials = Credentials(ac.credentials())
@@ -188,14 +187,14 @@ def test_ac_form_picker_loads_live_with_a_loading_state_and_shows_the_saved_choi
     assert combo.currentText() == PURCHASES_FORM[1]
     assert not combo.isEnabled() and not child(panel, QPushButton, "refresh_forms").isEnabled()
     assert status_words(panel, "activecampaign_forms_status") == "Loading forms…"
-    assert panel.activecampaign_picker.status.busy.isVisible()
+    assert panel.sections["activecampaign"].picks["form"].status.busy.isVisible()
     wait_fetched(qtbot, panel)
     assert combo.isEnabled()
     assert combo_texts(combo) == ["No form chosen", "Newsletter sign-up (double opt-in)", PURCHASES_FORM[1],
                                   "Free webinar (double opt-in)"]
     assert combo.currentText() == PURCHASES_FORM[1]  # still the saved choice, now from the live list
     assert "Found 3" in status_words(panel, "activecampaign_forms_status")
-    assert not panel.activecampaign_picker.status.busy.isVisible()
+    assert not panel.sections["activecampaign"].picks["form"].status.busy.isVisible()
     assert not panel.has_unapplied_changes()
     assert credentials.threads and all(t is not threading.main_thread() for t in credentials.threads)
     assert [r.path for r in ac.requests] == ["/api/3/forms"]
@@ -204,7 +203,7 @@ def test_ac_form_picker_loads_live_with_a_loading_state_and_shows_the_saved_choi
 def test_ac_warns_for_a_double_opt_in_form_and_not_for_the_other(qtbot, panel, ac) -> None:
     load(qtbot, panel, SiteProfile("Site", crm="activecampaign"), ac.credentials())
     combo = child(panel, QComboBox, "activecampaign_form")
-    warning = panel.activecampaign_picker.warning
+    warning = panel.sections["activecampaign"].picks["form"].warning
     assert not warning.isVisible()
     pick(qtbot, combo, "Newsletter sign-up (double opt-in)")
     assert warning.isVisible() and warning.icon.isVisible()  # an icon and words, not colour
@@ -212,7 +211,7 @@ def test_ac_warns_for_a_double_opt_in_form_and_not_for_the_other(qtbot, panel, a
     assert warning.accessibleName() == warning.text.text()
     pick(qtbot, combo, PURCHASES_FORM[1])
     assert not warning.isVisible()
-    assert panel.activecampaign_picker.chosen() == PURCHASES_FORM
+    assert panel.sections["activecampaign"].picks["form"].chosen() == PURCHASES_FORM
 
 
 def test_ac_explains_why_the_form_matters(qtbot, panel, ac) -> None:
@@ -240,8 +239,7 @@ def test_ac_refresh_fetches_the_list_again(qtbot, panel, ac) -> None:
 @pytest.mark.parametrize("failure", ["forbidden", "bad_token", "offline"])
 def test_ac_failing_fetch_says_why_and_keeps_the_chosen_form(qtbot, panel, ac, failure) -> None:
     profile = SiteProfile("Site", crm="activecampaign",
-                          options=CrmOptions(activecampaign_form=PURCHASES_FORM[0],
-                                             activecampaign_form_name=PURCHASES_FORM[1]))
+                          options={"activecampaign": {"form": PURCHASES_FORM[0], "form_name": PURCHASES_FORM[1]}})
     values = ac.credentials()
     if failure == "forbidden":
         ac.inject("status", code=403, body={"message": "No Result found for Subscriber with id 0"})
@@ -259,8 +257,8 @@ def test_ac_failing_fetch_says_why_and_keeps_the_chosen_form(qtbot, panel, ac, f
         assert "did not accept this API key" in words and "Setup Wizard" in words
     assert f"“{PURCHASES_FORM[1]}”, is kept" in words
     assert combo.isEnabled() and combo.currentText() == PURCHASES_FORM[1]
-    assert panel.activecampaign_picker.status.icon.isVisible()
-    assert panel.current_options().activecampaign_form == PURCHASES_FORM[0]
+    assert panel.sections["activecampaign"].picks["form"].status.icon.isVisible()
+    assert panel.current_options()["activecampaign"]["form"] == PURCHASES_FORM[0]
     assert not panel.has_unapplied_changes()
 
 
@@ -274,7 +272,7 @@ def test_ac_failing_refresh_keeps_the_list_and_the_pick(qtbot, panel, ac) -> Non
     assert "did not accept this API key" in status_words(panel, "activecampaign_forms_status")
     assert combo.currentText() == "Free webinar (double opt-in)"
     assert combo.count() == 4
-    assert panel.activecampaign_picker.warning.isVisible()  # still warns about the kept double opt-in form
+    assert panel.sections["activecampaign"].picks["form"].warning.isVisible()  # still warns about the kept double opt-in form
 
 
 def test_ac_choice_is_applied_through_the_signal_and_revert_restores_it(qtbot, panel, ac) -> None:
@@ -289,17 +287,14 @@ def test_ac_choice_is_applied_through_the_signal_and_revert_restores_it(qtbot, p
     with qtbot.waitSignal(panel.applied, timeout=1000) as applied:
         click(qtbot, apply_button)
     options = applied.args[0]
-    assert isinstance(options, CrmOptions)
-    assert (options.activecampaign_form, options.activecampaign_form_name) == PURCHASES_FORM
-    assert asdict(options) == {**asdict(CrmOptions()), "activecampaign_form": PURCHASES_FORM[0],
-                               "activecampaign_form_name": PURCHASES_FORM[1]}
+    assert options == {"activecampaign": {"form": PURCHASES_FORM[0], "form_name": PURCHASES_FORM[1]}}
     assert not panel.has_unapplied_changes() and not apply_button.isEnabled()
     pick(qtbot, combo, "Free webinar (double opt-in)")
     assert panel.has_unapplied_changes()
     click(qtbot, revert_button)
     assert combo.currentText() == PURCHASES_FORM[1]
     assert not panel.has_unapplied_changes() and not apply_button.isEnabled()
-    assert not panel.activecampaign_picker.warning.isVisible()
+    assert not panel.sections["activecampaign"].picks["form"].warning.isVisible()
 
 
 def test_the_panel_never_changes_the_profile_it_was_given(qtbot, panel, ac) -> None:
@@ -307,7 +302,7 @@ def test_the_panel_never_changes_the_profile_it_was_given(qtbot, panel, ac) -> N
     load(qtbot, panel, profile, ac.credentials())
     pick(qtbot, child(panel, QComboBox, "activecampaign_form"), PURCHASES_FORM[1])
     panel.apply()
-    assert profile.options == CrmOptions()
+    assert profile.options == {}
 
 
 # -- Kit ------------------------------------------------------------------------------------------
@@ -320,18 +315,17 @@ def test_kit_picker_loads_live_forms_without_archived_ones(qtbot, panel, serve) 
     assert combo.isVisible() and child(panel, QPushButton, "refresh_forms").isVisible()
     assert combo_texts(combo) == ["No form chosen", "Newsletter", "AccessAlly purchases", "Free course landing page"]
     pick(qtbot, combo, "AccessAlly purchases")
-    note = panel.convertkit_picker.warning
+    note = panel.sections["convertkit"].picks["form"].warning
     assert note.kind == "info" and "does not say" in note.text.text()  # Kit cannot tell: a note, not an alarm
     with qtbot.waitSignal(panel.applied, timeout=1000) as applied:
         click(qtbot, child(panel, QPushButton, "apply_crm"))
-    assert (applied.args[0].convertkit_form, applied.args[0].convertkit_form_name) == ("1002", "AccessAlly purchases")
+    assert applied.args[0]["convertkit"] == {"form": "1002", "form_name": "AccessAlly purchases"}
 
 
 def test_kit_bad_key_says_why(qtbot, panel, serve) -> None:
     server = serve("convertkit")
     values = {**server.credentials(), "api_key": "WrongKitApiKey0000000"}
-    profile = SiteProfile("Site", crm="convertkit", options=CrmOptions(convertkit_form="1001",
-                                                                     convertkit_form_name="Newsletter"))
+    profile = SiteProfile("Site", crm="convertkit", options={"convertkit": {"form": "1001", "form_name": "Newsletter"}})
     load(qtbot, panel, profile, values)
     assert "Kit did not accept the API Key" in status_words(panel, "convertkit_forms_status")
     assert child(panel, QComboBox, "convertkit_form").currentText() == "Newsletter"
@@ -389,10 +383,10 @@ def test_ontraport_options_apply_and_revert(qtbot, panel) -> None:
     tracking = child(panel, QCheckBox, "ontraport_tracking")
     click(qtbot, sync)
     click(qtbot, tracking)
-    assert "not added while tracking is off" in panel.ontraport_box.caption.text()
+    assert "not added while tracking is off" in panel.sections["ontraport"].snippets["snippet"].caption.text()
     with qtbot.waitSignal(panel.applied, timeout=1000) as applied:
         click(qtbot, child(panel, QPushButton, "apply_crm"))
-    assert (applied.args[0].ontraport_sync, applied.args[0].ontraport_tracking) == (True, False)
+    assert applied.args[0]["ontraport"] == {"sync": True, "tracking": False}
     click(qtbot, sync)
     click(qtbot, child(panel, QPushButton, "revert_crm"))
     assert sync.isChecked() and not tracking.isChecked()
@@ -479,7 +473,7 @@ def test_confirm_leave_asks_only_when_something_is_unapplied(qtbot, panel, monke
     click(qtbot, sync)
     with qtbot.waitSignal(panel.applied, timeout=1000) as applied:
         assert panel.confirm_leave() is True  # Apply: applied first
-    assert applied.args[0].ontraport_sync is True and len(asked) == 3
+    assert applied.args[0]["ontraport"]["sync"] is True and len(asked) == 3
     assert panel.confirm_leave() and len(asked) == 3
     wait_fetched(qtbot, panel)
 
@@ -493,7 +487,7 @@ def test_a_new_load_cancels_and_ignores_the_previous_fetch(qtbot, panel, ac, ser
     # Cancelled: the worker ends long before the stand-in's 3 s delay would have.
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=2000)
     QApplication.processEvents()  # deliver any late answer, if one were to come
-    assert panel.activecampaign_picker.forms() == ()
+    assert panel.sections["activecampaign"].picks["form"].items() == ()
     assert status_words(panel, "activecampaign_forms_status") == ""
     assert not panel.sections["activecampaign"].isVisible()
     assert child(panel, QPlainTextEdit, "drip_snippet").toPlainText() == drip_snippet(ACCOUNT_ONE["id"])
@@ -518,8 +512,7 @@ def test_a_failing_keyring_read_is_reported(qtbot, panel) -> None:
     def broken() -> dict[str, str]:
         raise RuntimeError("keyring locked")
 
-    profile = SiteProfile("Site", crm="activecampaign", options=CrmOptions(activecampaign_form="2",
-                                                                           activecampaign_form_name="Buyers"))
+    profile = SiteProfile("Site", crm="activecampaign", options={"activecampaign": {"form": "2", "form_name": "Buyers"}})
     panel.load(profile, broken)
     wait_fetched(qtbot, panel)
     words = status_words(panel, "activecampaign_forms_status")

@@ -37,7 +37,7 @@ def test_fields_are_an_optional_account_id_and_a_secret_token() -> None:
     assert drip.kind == "crm"
     assert not drip.field("account_id").secret and not drip.field("account_id").required
     assert drip.field("api_token").secret and drip.field("api_token").required
-    assert drip.lists == {"accounts": "Drip accounts"}
+    assert list(drip.lookups()) == ["accounts"]
 
 
 def test_token_is_the_basic_user_name_with_an_empty_password_and_a_user_agent(server) -> None:

@@ -265,7 +265,7 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
 
     def saved_tracking():
         options = json.loads(SettingsStore().path.read_text())["sites"][controller.site]["options"]
-        return options["drip_tracking"]
+        return options.get("drip", {}).get("tracking")
 
     qtbot.waitUntil(lambda: saved_tracking() is False, timeout=5000)
     window.navigation.setCurrentIndex(0)

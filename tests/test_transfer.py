@@ -16,7 +16,6 @@ from test_main_window import start_app
 from accessally_desktop import transfer
 from accessally_desktop.secrets import open_store
 from accessally_desktop.settings import (
-    CrmOptions,
     SavedResult,
     SettingsStore,
     SiteProfile,
@@ -47,7 +46,7 @@ def main_site(name: str = "Main site") -> SiteProfile:
                 "stripe": {"test.publishable_key": "pk_test_51PUBLIC", "live.publishable_key": "pk_live_51PUBLIC"},
                 "paypal": {"environment": "sandbox", "api_username": "shop_api1.example.com",
                            "client_id": "AbCdRestClientId"}},
-        options=CrmOptions(activecampaign_form="7", activecampaign_form_name="Buyers list", drip_tracking=False),
+        options={"activecampaign": {"form": "7", "form_name": "Buyers list"}, "drip": {"tracking": False}},
         results={"license": SavedResult("ok", "Active until 25 November 2027.", account_name="Jane Doe",
                                         tested_at=1_700_000_000.0)})
 
@@ -133,7 +132,7 @@ def test_export_holds_every_setting_and_no_secret(qtbot, script, tmp_path) -> No
     assert b"Jane Doe" not in data and b"results" not in data, "this computer's test results stay here"
     site = json.loads(data)["site"]
     assert site["values"] == profile.values
-    assert site["options"]["activecampaign_form"] == "7" and site["options"]["drip_tracking"] is False
+    assert site["options"]["activecampaign"]["form"] == "7" and site["options"]["drip"]["tracking"] is False
     assert (site["site_url"], site["crm"], site["stripe_mode"], site["paypal_environment"]) == (
         "https://members.example.com", "activecampaign", "test", "sandbox")
     assert str(written) in script.told[0] and "No passwords or API keys" in script.told[0]
@@ -314,7 +313,7 @@ DAMAGED = {
     "binary": (b"\xff\xfe\x00\x81garbage", "is not a site settings file"),
     "other JSON": (b'{"name": "something else"}', "is not a site settings file"),
     "truncated": (GOOD[: len(GOOD) // 2].encode(), "incomplete"),
-    "newer format": (_edited('"format_version": 1', '"format_version": 7'), "newer version"),
+    "newer format": (_edited('"format_version": 2', '"format_version": 7'), "newer version"),
     "wrong type": (_edited('"stripe": true', '"stripe": "yes"'),
                    "“site.stripe” should be true or false, but it is text"),
     "unknown CRM": (_edited('"crm": "activecampaign"', '"crm": "mailchimp"'), "does not know ('mailchimp')"),

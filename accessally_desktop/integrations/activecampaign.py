@@ -23,6 +23,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .options import Lookup, Pick
 from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
@@ -65,7 +66,20 @@ class ActiveCampaign(Integration):
         Field("account_url", "API URL", URL_HELP, placeholder="https://ACCOUNT.api-us1.com", address=True),
         Field("api_key", "API Key", WHERE, secret=True),
     )
-    lists = {"forms": "Opt-in forms"}
+    options = (
+        Pick("form", "&Opt-in form for purchases:", item="form", none_label="No form chosen", v1_key="activecampaign_form",
+             lookup=Lookup("forms", "Loading forms…", "&Refresh forms", "Refresh the list of ActiveCampaign forms",
+                           "Could not load the forms."),
+             explanation="When a contact who unsubscribed later buys, ActiveCampaign marks them <b>inactive</b>: "
+                         "automations can no longer add them, so no password is generated and they get no further "
+                         "emails. To re-activate such buyers, AccessAlly submits an opt-in form for them. Choose a "
+                         "form <b>without double opt-in</b>, and do not use that form for any other lead generation.",
+             double_opt_in_warning="%s uses double opt-in: an unsubscribed buyer would have to confirm by email "
+                                   "first, so AccessAlly could not re-activate them. Choose a form without double "
+                                   "opt-in, or turn double opt-in off for this form in ActiveCampaign.",
+             unknown_opt_in_note="ActiveCampaign did not say whether %s uses double opt-in. Check it in "
+                                 "ActiveCampaign under Website > Forms: it must not."),
+    )
 
     # -- address ---------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from ..logs import redact
 from . import characters
+from .options import Lookup, Option, Pick, Snippet
 from .rate_limits import RateLimit
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, is_loopback_host, split_url
@@ -183,6 +184,8 @@ class Integration(ABC):
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
     variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
+    options: ClassVar[tuple[Option, ...]] = ()  # what "Payment › CRM Integration" offers for it
+    options_note: ClassVar[str] = ""  # what that panel says when the service has no options
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -348,12 +351,16 @@ class Integration(ABC):
 
     # -- lists the settings panel offers (forms, accounts) ------------------------------------
 
-    lists: ClassVar[Mapping[str, str]] = {}  # list name -> label, e.g. {"forms": "Opt-in forms"}
+    @classmethod
+    def lookups(cls) -> dict[str, Lookup]:
+        """The lists its options fetch live, by name."""
+        found = [o.lookup for o in cls.options if isinstance(o, (Pick, Snippet)) and o.lookup is not None]
+        return {lookup.name: lookup for lookup in found}
 
     def fetch_list(self, name: str, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
                    attempt: Attempt | None = None) -> CheckResult:
-        """Fetch one of `lists` live; the items arrive as `CheckResult.choices`."""
-        if name not in self.lists:
+        """Fetch one of `lookups` live; the items arrive as `CheckResult.choices`."""
+        if name not in self.lookups():
             raise KeyError(f"{self.id} has no list {name!r}")
         return self._run(lambda a, v: self.probe_list(name, a, v), values, timeout=timeout, attempt=attempt)
 

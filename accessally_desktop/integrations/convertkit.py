@@ -24,6 +24,7 @@ from .base import (
     Problem,
     check_transport_url,
 )
+from .options import Lookup, Pick
 from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
@@ -62,7 +63,19 @@ class ConvertKit(Integration):
               f"{WHERE} The API Secret beside the v3 API Key; not needed with a v4 kit_ key.",
               secret=True, required=False),
     )
-    lists = {"forms": "Opt-in forms"}
+    options = (
+        Pick("form", "&Opt-in form for purchases:", item="form", none_label="No form chosen", v1_key="convertkit_form",
+             lookup=Lookup("forms", "Loading forms…", "&Refresh forms", "Refresh the list of Kit forms",
+                           "Could not load the forms."),
+             explanation="When a subscriber who unsubscribed later buys, Kit keeps them unsubscribed, so tags and "
+                         "automations no longer reach them. AccessAlly adds buyers to the form you choose here so "
+                         "they are subscribed again. Use a form that is meant for purchases, and do not use it for "
+                         "any other lead generation.",
+             double_opt_in_warning="%s sends a confirmation email first, so an unsubscribed buyer stays "
+                                   "unsubscribed until they confirm. Choose a form without one.",
+             unknown_opt_in_note="Kit does not say whether %s sends a confirmation (incentive) email. Check the "
+                                 "form's settings in Kit: for purchases it should not."),
+    )
 
     def v4_base_url(self) -> str:
         """Kit's v4 API root, or the same override that moves v3 (one stand-in serves both)."""

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .options import Lookup, Pick, Snippet, Toggle
 from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
@@ -38,7 +39,16 @@ class Drip(Integration):
         Field("account_id", "Drip Account ID", WHERE_ACCOUNT, required=False, placeholder="1234567"),
         Field("api_token", "API Token", WHERE, secret=True),
     )
-    lists = {"accounts": "Drip accounts"}
+    options = (
+        Toggle("tracking", "Add the Drip &tracking script to every page", default=True, v1_key="drip_tracking"),
+        Pick("account", "&Drip account:", field="account_id", item="account", show_ids=True,
+             lookup=Lookup("accounts", "Looking up the Drip accounts this API token can see…", "&Refresh accounts",
+                           "Look up the Drip accounts again", "Could not look up your Drip accounts."),
+             changing_note="Changing the account changes the tracking script and where AccessAlly sends "
+                           "contacts."),
+        Snippet("snippet", lambda account_id: tracking_snippet(account_id), toggle="tracking", pick="account",
+                placeholder="Choose a Drip account to see its tracking script.", lines=8),
+    )
 
     def validate(self, values: dict[str, str]) -> list[Problem]:
         account_id = values["account_id"]

@@ -61,6 +61,8 @@ class Keap(Integration):
                 "Use a Service Account Key (Settings > API Settings > Service Account Keys, admins only), which "
                 "sees all your Keap data, or a Personal Access Token from the same page, which only sees what "
                 "its user may see.")
+    options_note = ("Keap (Infusionsoft) has no extra CRM options: AccessAlly uses the connection made in the Setup "
+                    "Wizard as it is.")
     fields = (
         Field("api_key", "Service Account Key or Personal Access Token", WHERE, secret=True,
               placeholder="KeapAK-…"),

@@ -6,6 +6,7 @@ Quirk: a bad key pair is a 401 with a plain-text body, so the status is checked 
 from __future__ import annotations
 
 from .base import Account, CheckResult, Field, Integration, Problem
+from .options import Lookup, Snippet, Toggle
 from .rate_limits import RateLimit
 from .registry import display_name
 from .status import Failure, Status
@@ -25,7 +26,19 @@ class Ontraport(Integration):
         Field("app_id", "App ID", WHERE),
         Field("api_key", "API Key", WHERE, secret=True),
     )
-    lists = {"account": "Account id"}
+    options = (
+        Toggle("tracking", "Add the Ontraport &tracking script to every page", default=True,
+               v1_key="ontraport_tracking"),
+        Toggle("sync", "&Sync AccessAlly's commerce system with Ontraport's", default=False, v1_key="ontraport_sync",
+               explanation="Optional: AccessAlly works without it. Turned on, the purchases made through AccessAlly "
+                           "are also recorded in Ontraport's own commerce system (its transactions), so Ontraport's "
+                           "sales reports and purchase-based automations include them."),
+        Snippet("snippet", lambda account_id: tracking_snippet(account_id), toggle="tracking",
+                placeholder="The script appears here once your Ontraport account id is known.",
+                lookup=Lookup("account", "Fetching your Ontraport account id…", "Re&fresh account id",
+                              "Fetch the Ontraport account id again", "Could not fetch your Ontraport account id.",
+                              fetched="Account id %s, fetched live from Ontraport.")),
+    )
 
     def validate(self, values: dict[str, str]) -> list[Problem]:
         if values["app_id"] and values["app_id"] == values["api_key"]:

@@ -29,6 +29,8 @@ _SERVICES: dict[str, tuple[str, str]] = {
 SERVICE_IDS: tuple[str, ...] = tuple(_SERVICES)
 CRM_IDS: tuple[str, ...] = ("infusionsoft", "ontraport", "activecampaign", "convertkit", "drip")
 PAYMENT_IDS: tuple[str, ...] = ("stripe", "paypal")
+NO_CRM = "none"  # the CRM choice "AccessAlly Managed": no CRM service at all
+NO_CRM_NAME = "AccessAlly Managed"
 
 
 @cache

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
+from ..integrations import registry
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
 from .widgets import StatusBadge, plain_text, set_by_key
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
     def _load_crm_settings(self) -> None:
         profile = self.controller.profile
         crm = profile.crm
-        self._crm_panel.load(profile, self.controller.credentials(crm) if crm and crm != "none" else dict)
+        self._crm_panel.load(profile, self.controller.credentials(crm) if crm in registry.CRM_IDS else dict)
 
     def _make_crm_settings(self) -> QWidget:
         from .crm_settings import CrmSettingsPanel
@@ -227,9 +228,10 @@ class MainWindow(QMainWindow):
     def _crm_values_applied(self, service_id: str, values: dict[str, str]) -> None:
         """A changed non-secret value (Drip's account): its last test was for the old one."""
         profile = self.controller.profile
+        changed = profile.values.get(service_id) != values
         profile.values[service_id] = dict(values)
         previous = profile.results.get(service_id)
-        if previous is not None and previous.account_id != values.get("account_id", previous.account_id):
+        if previous is not None and changed:
             previous.untested = True
             previous.message = self.tr("The account changed in Settings; test it again.")
         self.dashboard.set_profile(profile)

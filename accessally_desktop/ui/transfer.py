@@ -86,7 +86,7 @@ def _documents() -> Path:
 
 def describe(profile: SiteProfile) -> list[tuple[str, str]]:
     """What a site's settings say, in words an owner reads (the export preview, the import dialog)."""
-    if profile.crm == "none":
+    if profile.crm == registry.NO_CRM:
         crm = "AccessAlly Managed (no CRM)"
     else:
         crm = registry.display_name(profile.crm) if profile.crm in registry.CRM_IDS else "not chosen yet"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..integrations.characters import shorten
+from ..integrations.options import Pick
 from ..settings import MAX_SITE_NAME, STRIPE_MODES, SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_CRM = "none"
+NO_CRM = registry.NO_CRM
 
 
 def next_page(current: PageId, crm: str) -> int:
@@ -132,6 +133,15 @@ class ServiceBox(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
         layout.addWidget(self.panel)
+        self._pickers = {}  # field -> its ResultPicker: picks a test can settle (Drip's account)
+        for option in self.integration.options:
+            if isinstance(option, Pick) and option.field:
+                from .option_widgets import ResultPicker
+
+                picker = ResultPicker(service_id, self.integration.name, option)
+                picker.picked.connect(lambda item, field=option.field: self._picked(field, item))
+                layout.addWidget(picker)
+                self._pickers[option.field] = picker
         submit(self.integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
         self.form.edited.connect(self._edited)
         self.panel.start_requested.connect(self.start_test)
@@ -214,7 +224,19 @@ class ServiceBox(QWidget):
         self.changed.emit()
 
     def on_result(self, result: CheckResult) -> None:
-        """Hook for pages that act on a result (Drip's account picker)."""
+        """A pass that settled a field pick (the one account a token sees) fills that field, and the
+        pass counts for the values with it; several items are offered to pick from."""
+        for name, picker in self._pickers.items():
+            picker.offer(result.choices, self.values().get(name, ""))
+            if result.ok and result.account.id and not self.values().get(name):
+                tested = self.wizard.tested[self.service_id]
+                self.wizard.tested[self.service_id] = Tested({**tested.values, name: result.account.id}, result)
+                self.form.set_values({name: result.account.id})
+
+    def _picked(self, field: str, item: str) -> None:
+        if item:
+            self.form.set_values({field: item})
+            self.start_test()
 
     def _edited(self) -> None:
         if self.service_id in self.wizard.tested and self.current_result() is None:
@@ -417,40 +439,6 @@ class CrmPage(LazyPage):
         return bool(self.choice.get_value())
 
 
-class DripBox(ServiceBox):
-    """Drip may see several accounts: offer a picker that fills in the account id."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard, "drip")
-        self.picker = QComboBox()
-        self.picker.setObjectName("drip_account_picker")
-        self.picker.setAccessibleName(self.tr("Drip account"))
-        self.picker_label = QLabel(self.tr("This token sees several Drip accounts. &Use account:"))
-        self.picker_label.setBuddy(self.picker)
-        self.picker_label.setVisible(False)
-        self.picker.setVisible(False)
-        self.layout().insertWidget(1, self.picker_label)
-        self.layout().insertWidget(2, self.picker)
-        self.picker.activated.connect(self._picked)
-
-    def on_result(self, result: CheckResult) -> None:
-        several = len(result.choices) > 1
-        self.picker_label.setVisible(several)
-        self.picker.setVisible(several)
-        if several:
-            self.picker.clear()
-            for choice in result.choices:
-                self.picker.addItem(f"{choice.name} ({choice.id})", choice.id)
-            current = self.picker.findData(self.values().get("account_id"))
-            self.picker.setCurrentIndex(current)
-
-    def _picked(self, index: int) -> None:
-        account_id = self.picker.itemData(index)
-        if account_id:
-            self.form.set_values({"account_id": account_id})
-            self.start_test()
-
-
 class CrmCredentialsPage(CredentialPage):
     """One generic page: the chosen CRM's fields, built from its integration."""
 
@@ -470,7 +458,7 @@ class CrmCredentialsPage(CredentialPage):
         self.ensure_built()
         if crm_id not in self.crm_boxes:
             integration = registry.get(crm_id)
-            box = DripBox(self.setup) if crm_id == "drip" else ServiceBox(self.setup, crm_id)
+            box = ServiceBox(self.setup, crm_id)
             self.watch(box)
             holder = QWidget()
             column = QVBoxLayout(holder)
