@@ -13,32 +13,60 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .base import Integration
 
-# id -> (module under accessally_desktop.integrations, display name), in the order the wizard shows
-# them. The names live here so that a list of services (the dashboard) loads none of them.
-_SERVICES: dict[str, tuple[str, str]] = {
-    "license": ("license", "AccessAlly license"),
-    "infusionsoft": ("keap", "Infusionsoft / Keap"),
-    "ontraport": ("ontraport", "Ontraport"),
-    "activecampaign": ("activecampaign", "ActiveCampaign"),
-    "convertkit": ("convertkit", "ConvertKit / Kit"),
-    "drip": ("drip", "Drip"),
-    "stripe": ("stripe", "Stripe"),
-    "paypal": ("paypal", "PayPal"),
+# id -> (module under accessally_desktop.integrations, display name, kind), in the order the wizard
+# shows them. The names and kinds live here so that a list of services (the dashboard) loads none.
+_SERVICES: dict[str, tuple[str, str, str]] = {
+    "license": ("license", "AccessAlly license", "license"),
+    "infusionsoft": ("keap", "Infusionsoft / Keap", "crm"),
+    "ontraport": ("ontraport", "Ontraport", "crm"),
+    "activecampaign": ("activecampaign", "ActiveCampaign", "crm"),
+    "convertkit": ("convertkit", "ConvertKit / Kit", "crm"),
+    "drip": ("drip", "Drip", "crm"),
+    "stripe": ("stripe", "Stripe", "payment"),
+    "paypal": ("paypal", "PayPal", "payment"),
 }
+_DECLARED_ELSEWHERE: dict[str, Integration] = {}  # services registered at run time (see `register`)
 
-SERVICE_IDS: tuple[str, ...] = tuple(_SERVICES)
-CRM_IDS: tuple[str, ...] = ("infusionsoft", "ontraport", "activecampaign", "convertkit", "drip")
-PAYMENT_IDS: tuple[str, ...] = ("stripe", "paypal")
 NO_CRM = "none"  # the CRM choice "AccessAlly Managed": no CRM service at all
 NO_CRM_NAME = "AccessAlly Managed"
+SERVICE_IDS: tuple[str, ...] = ()
+CRM_IDS: tuple[str, ...] = ()
+PAYMENT_IDS: tuple[str, ...] = ()
+
+
+def _list_services() -> None:
+    global SERVICE_IDS, CRM_IDS, PAYMENT_IDS
+    SERVICE_IDS = tuple(_SERVICES)
+    CRM_IDS = tuple(i for i, (_, _, kind) in _SERVICES.items() if kind == "crm")
+    PAYMENT_IDS = tuple(i for i, (_, _, kind) in _SERVICES.items() if kind == "payment")
+
+
+_list_services()
+
+
+def register(integration: Integration) -> None:
+    """Add a service declared outside this package (a test's own, a later plug-in): from then on
+    every list of services — the wizard's choices, the dashboard, the panel, `check` — has it."""
+    _SERVICES[integration.id] = ("", integration.name, integration.kind)
+    _DECLARED_ELSEWHERE[integration.id] = integration
+    _list_services()
+
+
+def unregister(service_id: str) -> None:
+    if _DECLARED_ELSEWHERE.pop(service_id, None) is not None:
+        del _SERVICES[service_id]
+        _list_services()
+        get.cache_clear()
 
 
 @cache
 def get(service_id: str) -> Integration:
     """The integration for an id; KeyError for an unknown one."""
+    if service_id in _DECLARED_ELSEWHERE:
+        return _DECLARED_ELSEWHERE[service_id]
     module = importlib.import_module(f"{__package__}.{_SERVICES[service_id][0]}")
     integration = module.INTEGRATION
-    assert integration.id == service_id, (integration.id, service_id)
+    assert (integration.id, integration.kind) == (service_id, _SERVICES[service_id][2]), service_id
     return integration
 
 
