@@ -183,6 +183,11 @@ class Integration(ABC):
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
     variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
+    # Regexes for the shape of this service's secrets, group 1 the prefix a mask keeps ("sk_live_"): the
+    # log masks them, and no non-secret field may hold one (`logs.secret_shape_in`); `public_shapes`
+    # are keys that are no secret (Stripe's publishable key) but are masked in the log all the same.
+    secret_shapes: ClassVar[tuple[str, ...]] = ()
+    public_shapes: ClassVar[tuple[str, ...]] = ()
 
     # -- configuration -------------------------------------------------------------------------
 
