@@ -26,6 +26,7 @@ import platformdirs
 from . import APP_NAME
 from .integrations import registry
 from .integrations.status import Status
+from .logs import secret_shape_in
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,29 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    return {"version": SETTINGS_VERSION, **asdict(settings)}
+    """The file's content; a value shaped like a secret in a plain setting is left out (see `drop_secret_shapes`)."""
+    data = {"version": SETTINGS_VERSION, **asdict(settings)}
+    for site in data["sites"].values():
+        for where in drop_secret_shapes(site):
+            log.warning("left a value shaped like a secret key out of the settings file (%s)", where)
+    return data
+
+
+def drop_secret_shapes(site: dict[str, Any]) -> list[str]:
+    """Blank, in a site profile as a dict, each plain setting that holds something shaped like a secret
+    (sk_live_… pasted into a publishable-key field or a form name), and say where: the last line of
+    defence that keeps secrets out of the settings file and exports, whatever let one in."""
+    dropped = []
+    for service_id, saved in site.get("values", {}).items():
+        for key in [key for key, value in saved.items() if secret_shape_in(value)]:
+            del saved[key]
+            dropped.append(f"values.{service_id}.{key}")
+    for group, holder in (("", site), ("options.", site.get("options", {}))):
+        for key, value in holder.items():
+            if key != "name" and secret_shape_in(value):  # the name is the site's key: an export refuses it
+                holder[key] = ""
+                dropped.append(group + key)
+    return dropped
 
 
 def settings_from_dict(data: Any) -> Settings:
