@@ -111,6 +111,8 @@ def site_name_problem(name: str, taken: Iterable[str]) -> str:
         return "A site name cannot contain '/'."
     if len(name) > MAX_SITE_NAME:
         return f"A site name can be at most {MAX_SITE_NAME} characters long."
+    if secret_shape_in(name):  # the name is saved, exported and shown: never a key (and never repeated)
+        return "That name looks like a password or API key; choose another name for the site."
     if name in taken:
         return f"A site named “{name}” already exists."
     return ""
