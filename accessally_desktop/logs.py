@@ -3,7 +3,7 @@
 `setup_logging()` puts one handler on the root logger, so it sees every library's records too
 (httpx logs each request URL at INFO, httpcore and stripe log at DEBUG). The handler's
 `RedactingFilter` rewrites each record before it is formatted: credential-like query and form
-values, secret-bearing headers, key shapes (Stripe, Kit, Keap, Bearer/Basic tokens) and every value
+values, secret-bearing headers, key shapes (each integration's `secret_shapes`, Bearer/Basic tokens) and every value
 handed to `register_secret()` (in its encoded and cut-off forms too, see `_Masker`) become "••••".
 `redact()` is the same rewrite for any text: "Help > Copy diagnostics", every test result and
 `check`'s warnings use it, so there is one redaction in the app.
@@ -63,13 +63,26 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
         # JSON-ish: "client_secret": "…", 'api_key': 123
         (re.compile(rf"(?i)(['\"]{_NAME_CHARS}*(?:{_SENSITIVE}){_NAME_CHARS}*['\"]\s*:\s*)"
                     rf"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}}\]]+)"), rf"\1'{MASK}'"),
-        # key shapes, wherever they appear
-        (re.compile(r"\b((?:sk|rk|pk)_(?:test_|live_)?)[A-Za-z0-9]{8,}"), rf"\1{MASK}"),
-        (re.compile(r"\bwhsec_[A-Za-z0-9]+"), f"whsec_{MASK}"),
-        (re.compile(r"\bkit_[A-Za-z0-9]{8,}"), f"kit_{MASK}"),
-        (re.compile(r"\bKeapAK-[A-Za-z0-9_\-]+"), f"KeapAK-{MASK}"),
+        # key shapes, wherever they appear: the ones each integration declares
+        *((shape, rf"\1{MASK}") for shape in _key_shapes(public=True)),
         (re.compile(r"(?i)\b(bearer|basic)\s+(?!•)[A-Za-z0-9._~+/=\-]{6,}"), rf"\1 {MASK}"),
     )
+
+
+@cache
+def _key_shapes(*, public: bool) -> tuple[re.Pattern[str], ...]:
+    """The services' own key shapes (`Integration.secret_shapes`, and `public_shapes` when `public`),
+    so that the list lives in one place: the integration that knows the key."""
+    from .integrations import registry  # loads every integration: done once, when the first text is redacted
+
+    return tuple(re.compile(rf"\b{shape}") for integration in registry.all_integrations()
+                 for shape in integration.secret_shapes + (integration.public_shapes if public else ()))
+
+
+def secret_shape_in(text: object) -> bool:
+    """Whether the text holds something shaped like a service's secret (sk_live_…, kit_…): such a value
+    never belongs in a non-secret field, the settings file or an export."""
+    return isinstance(text, str) and any(shape.search(text) for shape in _key_shapes(public=False))
 
 
 _lock = threading.Lock()

@@ -27,6 +27,7 @@ import platformdirs
 from . import APP_NAME
 from .integrations import options, registry
 from .integrations.status import Status
+from .logs import secret_shape_in
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ def site_name_problem(name: str, taken: Iterable[str]) -> str:
         return "A site name cannot contain '/'."
     if len(name) > MAX_SITE_NAME:
         return f"A site name can be at most {MAX_SITE_NAME} characters long."
+    if secret_shape_in(name):  # the name is saved, exported and shown: never a key (and never repeated)
+        return "That name looks like a password or API key; choose another name for the site."
     if name in taken:
         return f"A site named “{name}” already exists."
     return ""
@@ -249,7 +252,30 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    return {"version": SETTINGS_VERSION, **asdict(settings)}
+    """The file's content; a value shaped like a secret in a plain setting is left out (see `drop_secret_shapes`)."""
+    data = {"version": SETTINGS_VERSION, **asdict(settings)}
+    for site in data["sites"].values():
+        for where in drop_secret_shapes(site):
+            log.warning("left a value shaped like a secret key out of the settings file (%s)", where)
+    return data
+
+
+def drop_secret_shapes(site: dict[str, Any]) -> list[str]:
+    """Blank, in a site profile as a dict, each plain setting that holds something shaped like a secret
+    (sk_live_… pasted into a publishable-key field or a form name), and say where: the last line of
+    defence that keeps secrets out of the settings file and exports, whatever let one in."""
+    dropped = []
+    for service_id, saved in site.get("values", {}).items():
+        for key in [key for key, value in saved.items() if secret_shape_in(value)]:
+            del saved[key]
+            dropped.append(f"values.{service_id}.{key}")
+    holders = [("", site)] + [(f"options.{crm}.", saved) for crm, saved in site.get("options", {}).items()]
+    for group, holder in holders:
+        for key, value in holder.items():
+            if key != "name" and isinstance(value, str) and secret_shape_in(value):  # the name: refused on export
+                holder[key] = ""
+                dropped.append(group + key)
+    return dropped
 
 
 def settings_from_dict(data: Any) -> Settings:

@@ -22,11 +22,13 @@ from . import APP_NAME, __version__
 from .integrations import Field, Integration, registry
 from .integrations import options as crm_options
 from .integrations.characters import shorten
+from .logs import secret_shape_in
 from .settings import (
     MAX_SITE_NAME,
     STRIPE_MODES,
     SettingTypeError,
     SiteProfile,
+    drop_secret_shapes,
     site_from_dict,
     write_atomically,
 )
@@ -103,14 +105,17 @@ def export_dict(profile: SiteProfile, *, exported_at: float | None = None) -> di
             if kept:
                 values[service_id] = kept
     when = time.gmtime(time.time() if exported_at is None else exported_at)
+    site = {"name": profile.name, **{key: getattr(profile, key) for key in SIMPLE_KEYS},
+            "values": values, "options": copy.deepcopy(profile.options)}
+    drop_secret_shapes(site)  # a secret pasted into a plain field (a publishable key's) stays on this computer
+    site["values"] = {service_id: saved for service_id, saved in values.items() if saved}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "app_version": __version__,
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", when),
         "note": NOTE,
-        "site": {"name": profile.name, **{key: getattr(profile, key) for key in SIMPLE_KEYS},
-                 "values": values, "options": copy.deepcopy(profile.options)},
+        "site": site,
     }
 
 
@@ -188,6 +193,7 @@ def parse_export(data: bytes) -> Imported:
         by = f" ({made_by})" if isinstance(made_by, str) and len(made_by) < 40 else ""
         raise TransferError(f"This file was made by a newer version of {APP_NAME}{by}. Update the app on this "
                             f"computer (you have {__version__}), then import it again.")
+    _refuse_secret_shapes(raw)
     _only_known(raw, _TOP_KEYS, "")
     app_version = _text(raw.get("app_version", ""), "app_version")
     exported_at = _text(raw.get("exported_at", ""), "exported_at")
@@ -254,6 +260,28 @@ def _check_profile(profile: SiteProfile) -> None:
                            "know, or of the wrong kind")
         for key, value in saved.items():
             _length(value, f"site.options.{service_id}.{key}")
+
+
+def _refuse_secret_shapes(raw: dict[str, Any]) -> None:
+    """Refuse a file with anything shaped like a secret anywhere (a note, the site's name, a form name): an
+    export never holds one, and it must not reach this computer's settings. The message says where, never what."""
+    pending: list[tuple[str, Any]] = [("", raw)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if secret_shape_in(key):
+                    raise _secret_shaped(f"the name of an entry in “{shorten(where, 80) or 'the file'}”")
+                pending.append((f"{where}.{key}" if where else str(key), inner))
+        elif isinstance(value, list):
+            pending += [(f"{where}[{index}]", inner) for index, inner in enumerate(value)]
+        elif secret_shape_in(value):
+            raise _secret_shaped(f"“{shorten(where, 80)}”")
+
+
+def _secret_shaped(where: str) -> TransferError:
+    return TransferError(f"This file has what looks like a password or API key in {where}. Files exported by "
+                         f"{APP_NAME} never do, so it was changed by hand; it was not imported. " + EXPORT_AGAIN)
 
 
 def _field(integration: Integration, name: str) -> Field | None:

@@ -186,6 +186,11 @@ class Integration(ABC):
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
     options: ClassVar[tuple[Option, ...]] = ()  # what "Payment › CRM Integration" offers for it
     options_note: ClassVar[str] = ""  # what that panel says when the service has no options
+    # Regexes for the shape of this service's secrets, group 1 the prefix a mask keeps ("sk_live_"): the
+    # log masks them, and no non-secret field may hold one (`logs.secret_shape_in`); `public_shapes`
+    # are keys that are no secret (Stripe's publishable key) but are masked in the log all the same.
+    secret_shapes: ClassVar[tuple[str, ...]] = ()
+    public_shapes: ClassVar[tuple[str, ...]] = ()
 
     # -- configuration -------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class ConvertKit(Integration):
     default_base_url = "https://api.convertkit.com"  # v3; v4 lives on V4_BASE (one override serves both)
     where_to_find = WHERE
     rate_limit = RateLimit("120 requests a minute per key")
+    secret_shapes = (r"(kit_)[A-Za-z0-9]{8,}",)
     guidance = ("AccessAlly uses the v3 API Key together with the API Secret, both under Settings > Developer "
                 f"in Kit. A v4 key (it starts with kit_, from {V4_WHERE}) also works on its own.")
     fields = (

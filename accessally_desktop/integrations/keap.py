@@ -57,6 +57,7 @@ class Keap(Integration):
     default_base_url = "https://api.infusionsoft.com"
     where_to_find = WHERE
     rate_limit = KeapQuota()
+    secret_shapes = (r"(KeapAK-)[A-Za-z0-9_\-]+",)
     guidance = ("Keap retired its old legacy API keys (32 letters and digits) in 2024–2025; they no longer work. "
                 "Use a Service Account Key (Settings > API Settings > Service Account Keys, admins only), which "
                 "sees all your Keap data, or a Personal Access Token from the same page, which only sees what "

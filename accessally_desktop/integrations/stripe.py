@@ -54,6 +54,8 @@ class Stripe(Integration):
     where_to_find = WHERE
     rate_limit = RateLimit("about 100 requests a second (25 in test mode)", retry="in a few seconds")
     variants = MODES
+    secret_shapes = (r"((?:sk|rk)_(?:test_|live_)?)[A-Za-z0-9]{8,}", r"(whsec_)[A-Za-z0-9]+")
+    public_shapes = (r"(pk_(?:test_|live_)?)[A-Za-z0-9]{8,}",)
     fields = (
         Field("publishable_key", "Publishable key", WHERE, placeholder="pk_test_… or pk_live_…"),
         Field("secret_key", "Secret key", WHERE + " Click Reveal to copy the secret key.", secret=True,

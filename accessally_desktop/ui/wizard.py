@@ -36,6 +36,7 @@ from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..integrations.characters import shorten
 from ..integrations.options import Pick
+from ..logs import secret_shape_in
 from ..settings import MAX_SITE_NAME, STRIPE_MODES, SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
@@ -49,7 +50,7 @@ from .widgets import StatusBadge, plain_text, result_text, scrolling, set_by_key
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
-    from ..integrations import CheckResult
+    from ..integrations import CheckResult, Integration
     from .forms import CredentialsForm
 
 log = logging.getLogger(__name__)
@@ -958,7 +959,9 @@ class SetupWizard(QWizard):
                 per_variant = {"": box.values()}
             saved: dict[str, str] = {}
             for variant, raw in per_variant.items():
-                values = integration.check_format(raw).values  # saved as tested: invisible characters removed
+                checked = {**raw, integration.variant_key: variant} if variant else raw  # each pair as its mode
+                values = integration.check_format(checked).values  # saved as tested: invisible characters removed
+                self._refuse_secret_in_plain_field(integration, values, variant)
                 for f in integration.fields:
                     value = values.get(f.name) or ""
                     if f.secret:
@@ -984,6 +987,17 @@ class SetupWizard(QWizard):
         if not self.secrets_known:
             secrets = {name: value for name, value in secrets.items() if value}
         return settings, secrets
+
+    def _refuse_secret_in_plain_field(self, integration: Integration, values: dict[str, str], variant: str) -> None:
+        """A field that is no secret is saved in the settings file and exported, so a secret pasted into one
+        (often the mode not shown) stops Finish, saying where it is without showing it. SaveError."""
+        for f in integration.fields:
+            if not f.secret and secret_shape_in(values.get(f.name)):
+                modes = {v.id: v.label for v in integration.variants}
+                where = f" ({self.tr(modes[variant])})" if variant in modes else ""
+                raise SaveError(self.tr("The %s %s%s holds what looks like a secret key or password. That field is "
+                                        "saved as a plain setting, so nothing was saved. Put the secret in its own "
+                                        "field and the %s in this one.") % (integration.name, f.label, where, f.label))
 
     def accept(self) -> None:
         if self._saving:
@@ -1023,7 +1037,10 @@ class SetupWizard(QWizard):
     def has_unsaved_input(self) -> bool:
         if not any(page.built for page in (self.license, self.crm, self.crm_credentials, self.payments)):
             return False  # nothing but the welcome page was shown: nothing typed
-        settings, secrets = self.collect()
+        try:
+            settings, secrets = self.collect()
+        except SaveError:  # what was typed cannot be saved as it is (a secret in a plain field): still typed
+            return True
         before = self.settings.sites[self.site]
         after = settings.sites[self.site]
         comparable = ("crm", "stripe", "paypal", "payments_later")
