@@ -132,6 +132,13 @@ class ServiceBox(QWidget):
         self._running: LiveTest | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        where = _heading(f"<b>{self.tr('Where to find it')}:</b> {self.integration.where_to_find}")
+        where.setObjectName(f"where_{service_id}")
+        layout.addWidget(where)
+        if self.integration.guidance:  # every service's advice, shown with its fields
+            guidance = _heading(self.integration.guidance)
+            guidance.setObjectName(f"guidance_{service_id}")
+            layout.addWidget(guidance)
         layout.addWidget(self.form)
         layout.addWidget(self.panel)
         self._pickers = {}  # field -> its ResultPicker: picks a test can settle (Drip's account)
@@ -394,14 +401,9 @@ class LicensePage(CredentialPage):
                                  "address, then click Check license."))
 
     def build(self) -> None:
-        integration = registry.get("license")
         self.box = self.watch(ServiceBox(self.setup, "license", button="&Check license"))
         layout = QVBoxLayout(self)
-        layout.addWidget(_heading(integration.where_to_find))
         layout.addWidget(self.box)
-        guidance = _heading(integration.guidance)
-        guidance.setObjectName("guidance_license")
-        layout.addWidget(guidance)
         layout.addStretch(1)
         layout.addWidget(self.untested_box)
         self.setup.prefill(self.box)
@@ -458,18 +460,11 @@ class CrmCredentialsPage(CredentialPage):
         """The CRM's box, built (and filled from the saved setup) the first time it is needed."""
         self.ensure_built()
         if crm_id not in self.crm_boxes:
-            integration = registry.get(crm_id)
             box = ServiceBox(self.setup, crm_id)
             self.watch(box)
             holder = QWidget()
             column = QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
-            where = _heading(f"<b>{self.tr('Where to find it')}:</b> {integration.where_to_find}")
-            column.addWidget(where)
-            if integration.guidance:
-                guidance = _heading(integration.guidance)
-                guidance.setObjectName(f"guidance_{crm_id}")
-                column.addWidget(guidance)
             column.addWidget(box)
             column.addStretch(1)
             self.stack.addWidget(holder)
@@ -517,8 +512,9 @@ class PayPalBox(ServiceBox):
             self.sets[value] = form
             self.set_stack.addWidget(form)
         self.kind.valueChanged.connect(self._kind_changed)
-        self.layout().insertWidget(1, self.kind)
-        self.layout().insertWidget(2, self.set_stack)
+        below = self.layout().indexOf(self.form)  # under the where-to-find and the advice
+        self.layout().insertWidget(below, self.kind)
+        self.layout().insertWidget(below + 1, self.set_stack)
         self.kind.set_value("signature")
 
     def register(self, page: QWizardPage) -> None:
@@ -580,10 +576,11 @@ class StripeBox(ServiceBox):
         row = QHBoxLayout()
         row.addWidget(self.mode, 1)
         row.addWidget(self.badge)
-        self.layout().insertLayout(0, row)
+        below = self.layout().indexOf(self.form)  # under the where-to-find and the advice
+        self.layout().insertLayout(below, row)
         from PySide6.QtCore import Qt  # with the payments page, not the wizard (see ServiceBox)
 
-        self.layout().insertWidget(1, self.move_keys, 0, Qt.AlignmentFlag.AlignLeft)
+        self.layout().insertWidget(below + 1, self.move_keys, 0, Qt.AlignmentFlag.AlignLeft)
         self._mode = next(iter(self.modes))
         self.mode.set_value(self._mode)
         self._show_mode()
@@ -677,10 +674,8 @@ class PaymentsPage(CredentialPage):
         self.paypal.form.inputs["environment"].setObjectName("paypal.environment")
         self.stripe_group = QGroupBox(self.tr("Stripe"))
         QVBoxLayout(self.stripe_group).addWidget(self.stripe)
-        self.stripe_group.layout().insertWidget(0, _heading(registry.get("stripe").where_to_find))
         self.paypal_group = QGroupBox(self.tr("PayPal"))
         QVBoxLayout(self.paypal_group).addWidget(self.paypal)
-        self.paypal_group.layout().insertWidget(0, _heading(registry.get("paypal").where_to_find))
         choices = QHBoxLayout()
         for box in (self.use_stripe, self.use_paypal, self.later):
             choices.addWidget(box)
