@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .integrations import DEFAULT_TIMEOUT, registry
-from .logs import redact, register_secret
+from .integrations.redaction import redact, register_secret
 from .secrets import SecretStoreError
 
 if TYPE_CHECKING:

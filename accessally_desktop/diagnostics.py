@@ -1,7 +1,7 @@
 """The text "Help > Copy diagnostics" puts on the clipboard, for a support request.
 
 It is built only from things that are not secret (versions, the keyring's name, each service's last
-status and message, the log's last lines), and the whole text goes through `logs.redact` anyway,
+status and message, the log's last lines), and the whole text goes through `redaction.redact` anyway,
 so a secret that slipped into a message or a log line still comes out as "••••".
 
 No Qt import at module level: the Qt version is read only if PySide6 is installed.
@@ -16,7 +16,8 @@ import time
 from typing import TYPE_CHECKING
 
 from . import APP_NAME, __version__
-from .logs import log_path, redact
+from .integrations.redaction import redact
+from .logs import log_path
 
 if TYPE_CHECKING:
     from .settings import Settings

@@ -26,8 +26,8 @@ import platformdirs
 
 from . import APP_NAME
 from .integrations import options, registry
+from .integrations.redaction import secret_shape_in
 from .integrations.status import Status
-from .logs import secret_shape_in
 
 log = logging.getLogger(__name__)
 

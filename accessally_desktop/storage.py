@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .integrations import registry
+from .integrations.redaction import register_secret
 from .journal import PREVIOUS, Journal, JournalFile
-from .logs import register_secret
 from .secrets import SecretStore, SecretStoreError
 from .settings import SavedResult, Settings, SettingsStore, SiteProfile
 

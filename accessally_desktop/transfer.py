@@ -22,7 +22,7 @@ from . import APP_NAME, __version__
 from .integrations import Field, Integration, registry
 from .integrations import options as crm_options
 from .integrations.characters import shorten
-from .logs import secret_shape_in
+from .integrations.redaction import secret_shape_in
 from .settings import (
     MAX_SITE_NAME,
     STRIPE_MODES,

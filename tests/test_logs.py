@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from accessally_desktop import __version__, logs
 from accessally_desktop.diagnostics import diagnostics_text
-from accessally_desktop.integrations import registry
+from accessally_desktop.integrations import redaction, registry
 from accessally_desktop.integrations.status import Status
 from accessally_desktop.settings import SavedResult, Settings, SiteProfile
 
@@ -31,10 +31,10 @@ log = logging.getLogger("accessally_desktop.tests.logs")
 def clean_logging() -> Iterator[None]:
     root = logging.getLogger()
     level = root.level
-    logs.forget_secrets()
+    redaction.forget_secrets()
     yield
     logs.close_logging()
-    logs.forget_secrets()
+    redaction.forget_secrets()
     root.setLevel(level)
 
 
@@ -67,7 +67,7 @@ SECRETS = {
 
 def log_everything() -> None:
     s = SECRETS
-    logs.register_secret(s["registered"])
+    redaction.register_secret(s["registered"])
     log.info("GET %s", f"https://api.convertkit.com/v3/account?api_secret={s['query_secret']}&page=2")
     log.info("HTTP Request: GET http://127.0.0.1:1/v3/forms?api_key=%s \"HTTP/1.1 200 OK\"", s["query_key"])
     log.debug("headers %r", {"Authorization": f"Bearer {s['bearer']}", "Api-Token": s["api_token"],
@@ -169,9 +169,9 @@ def test_an_unwritable_log_folder_falls_back_to_stderr(tmp_path: Path, capsys: p
 @given(secret=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="•"), min_size=8, max_size=40),
        before=st.text(max_size=20), after=st.text(max_size=20))
 def test_a_registered_secret_never_survives_redaction(secret: str, before: str, after: str) -> None:
-    logs.forget_secrets()
-    logs.register_secret(secret)
-    assert secret not in logs.redact(before + secret + after)
+    redaction.forget_secrets()
+    redaction.register_secret(secret)
+    assert secret not in redaction.redact(before + secret + after)
 
 
 def lower_hex(encoded: str) -> str:
@@ -205,7 +205,7 @@ AWKWARD_FORMS = {
 @pytest.mark.parametrize("form", AWKWARD_FORMS)
 def test_a_registered_secret_is_masked_in_every_awkward_form(form: str) -> None:
     path = logs.setup_logging(logging.DEBUG)
-    logs.register_secret(AWKWARD)
+    redaction.register_secret(AWKWARD)
     log.info(*AWKWARD_FORMS[form](AWKWARD))
     text = path.read_text(encoding="utf-8")
     assert "••••" in text
@@ -214,14 +214,14 @@ def test_a_registered_secret_is_masked_in_every_awkward_form(form: str) -> None:
 
 def test_a_cut_that_leaves_only_a_few_characters_of_a_secret_is_kept() -> None:
     """Masking is for what could give the secret away; five letters at a cut could be any word."""
-    logs.register_secret("Password12345678")
-    assert logs.redact("the word Passw…") == "the word Passw…"
+    redaction.register_secret("Password12345678")
+    assert redaction.redact("the word Passw…") == "the word Passw…"
 
 
 def test_short_values_are_not_registered() -> None:
-    logs.register_secret("abc")
-    logs.register_secret(None)
-    assert logs.redact("abc def") == "abc def"
+    redaction.register_secret("abc")
+    redaction.register_secret(None)
+    assert redaction.redact("abc def") == "abc def"
 
 
 def _settings() -> Settings:
@@ -238,7 +238,7 @@ def _settings() -> Settings:
 
 
 def test_diagnostics_has_versions_and_statuses_and_no_secret() -> None:
-    logs.register_secret(SECRETS["registered"])
+    redaction.register_secret(SECRETS["registered"])
     recent = ["2026-01-01 INFO httpx HTTP Request: GET https://h/v3/account?api_secret=" + SECRETS["query_secret"],
               f"2026-01-01 ERROR app pasted {SECRETS['registered']}"]
     text = diagnostics_text(_settings(), "SecretService Keyring (GNOME Keyring)", recent)
@@ -275,8 +275,8 @@ def test_logs_and_diagnostics_do_not_import_qt() -> None:
 def test_a_long_word_from_a_server_is_redacted_at_once() -> None:
     """A reply of one 20 000-letter word (minified script, a blob) took minutes: every letter
     started the parameter rule again."""
-    logs.register_secret("Password12345678")
+    redaction.register_secret("Password12345678")
     started = time.monotonic()
-    text = logs.redact("A" * 20_000 + " api_key=abc")
+    text = redaction.redact("A" * 20_000 + " api_key=abc")
     assert time.monotonic() - started < 1.0
     assert text.endswith("api_key=••••")

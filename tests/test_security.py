@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox
 from test_wizard import walk_to_summary
 
 from accessally_desktop import logs
-from accessally_desktop.integrations import registry
+from accessally_desktop.integrations import redaction, registry
 from accessally_desktop.integrations.base import override_env_var
 from accessally_desktop.ui.main import AppController
 
@@ -25,7 +25,7 @@ def logging_to_file():
     path = logs.setup_logging(logging.DEBUG)
     yield path
     logs.close_logging()
-    logs.forget_secrets()
+    redaction.forget_secrets()
 
 
 @pytest.fixture

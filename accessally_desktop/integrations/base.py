@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from ..logs import redact
 from . import characters
 from .options import Lookup, Option, Pick, Snippet
 from .rate_limits import RateLimit
+from .redaction import redact
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, is_loopback_host, split_url
 
@@ -187,7 +187,7 @@ class Integration(ABC):
     options: ClassVar[tuple[Option, ...]] = ()  # what "Payment › CRM Integration" offers for it
     options_note: ClassVar[str] = ""  # what that panel says when the service has no options
     # Regexes for the shape of this service's secrets, group 1 the prefix a mask keeps ("sk_live_"): the
-    # log masks them, and no non-secret field may hold one (`logs.secret_shape_in`); `public_shapes`
+    # log masks them, and no non-secret field may hold one (`redaction.secret_shape_in`); `public_shapes`
     # are keys that are no secret (Stripe's publishable key) but are masked in the log all the same.
     secret_shapes: ClassVar[tuple[str, ...]] = ()
     public_shapes: ClassVar[tuple[str, ...]] = ()

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     import httpx
 
 from .. import APP_NAME, __version__
-from ..logs import SENSITIVE_PARAMS, redact
 from .characters import shorten
 from .rate_limits import RateLimit, wait_words
+from .redaction import SENSITIVE_PARAMS, redact
 from .status import DEFAULT_TIMEOUT, Failure, Status
 
 log = logging.getLogger(__name__)

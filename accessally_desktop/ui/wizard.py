@@ -36,7 +36,7 @@ from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..integrations.characters import shorten
 from ..integrations.options import Pick
-from ..logs import secret_shape_in
+from ..integrations.redaction import secret_shape_in
 from ..settings import MAX_SITE_NAME, STRIPE_MODES, SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
