@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from support.results import assert_no_secret
 
 from accessally_desktop.integrations import Status, registry
 from accessally_desktop.integrations.activecampaign import form_double_opt_in
-from accessally_desktop.integrations.base import CheckResult
 from accessally_desktop.sandbox.activecampaign import API_TOKEN, NO_FORMS_TOKEN, USER, make_form
 
 AC = registry.get("activecampaign")
 WRONG_KEY = "9" * 72
 ENV = "ACCESSALLY_DESKTOP_ACTIVECAMPAIGN_URL"
-
-
-def assert_no_secret(result: CheckResult, *secrets: str) -> None:
-    shown = " ".join([result.message, result.detail, *result.warnings, json.dumps(result.as_json())])
-    for secret in secrets:
-        assert secret not in shown, f"secret leaked into: {shown}"
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ NUMBER = r"-?\d+(?:\.\d+)?"
 
 
 def run_bench(name: str, timeout: float = 120) -> str:
-    out = subprocess.run([sys.executable, str(BENCH / name), "--quick"], capture_output=True, text=True, check=False,
+    # -X faulthandler: a crash of the interpreter (a Qt object used after it was deleted) prints its stack
+    out = subprocess.run([sys.executable, "-X", "faulthandler", str(BENCH / name), "--quick"], capture_output=True,
+                         text=True, check=False,
                          timeout=timeout, cwd=BENCH.parent)
     assert out.returncode == 0, f"{name} exited {out.returncode}:\n{out.stdout}\n{out.stderr}"
     return out.stdout

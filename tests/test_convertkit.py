@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.results import assert_no_secret
 
 from accessally_desktop.integrations import Status, registry
-from accessally_desktop.integrations.base import CheckResult
 from accessally_desktop.sandbox.convertkit import (
     ACCOUNT,
     REVOKED_V4_KEY,
@@ -21,12 +21,6 @@ KIT = registry.get("convertkit")
 WRONG_KEY = "WrongKitApiKey0000000"
 WRONG_SECRET = "WrongKitApiSecret000000000000000000000000000"
 WRONG_V4 = "kit_00000000000000000000000000000000"
-
-
-def assert_no_secret(result: CheckResult, *secrets: str) -> None:
-    shown = " ".join([result.message, result.detail, *result.warnings, json.dumps(result.as_json())])
-    for secret in secrets:
-        assert secret not in shown, f"secret leaked into: {shown}"
 
 
 def test_fields() -> None:

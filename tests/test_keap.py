@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from support.results import assert_no_secret
 
 from accessally_desktop.integrations import Status, registry
-from accessally_desktop.integrations.base import CheckResult
 from accessally_desktop.sandbox.keap import DAILY_QUOTA, LIMITED_TOKEN, PROFILE, QUOTA_VIOLATION, SERVICE_ACCOUNT_KEY
 
 KEAP = registry.get("infusionsoft")
 WRONG_KEY = "KeapAK-" + "ab" * 28
 LEGACY_KEY = "3f2c9a1b8e7d6c5b4a39281706f5e4d3"
-
-
-def assert_no_secret(result: CheckResult, *secrets: str) -> None:
-    shown = " ".join([result.message, result.detail, *result.warnings, json.dumps(result.as_json())])
-    for secret in secrets:
-        assert secret not in shown, f"secret leaked into: {shown}"
 
 
 def test_fields_and_identity() -> None:
