@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,68 @@ def test_quitting_while_a_keyring_call_never_returns_ends_the_process(tmp_path: 
     assert "keyring call did not finish" in err
     log = list(tmp_path.rglob("*.log"))
     assert any("keyring call did not finish" in f.read_text() for f in log)
+
+
+SAVE_THEN_QUIT = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit
+app = QApplication(sys.argv[:1])
+controller = None
+
+def step():
+    global controller
+    shown = [w for w in app.topLevelWidgets() if w.isVisible() and hasattr(w, "controller")]
+    if controller is None and shown:
+        controller = shown[0].controller
+        controller.open_wizard()
+    elif controller is not None and controller.wizard is not None:
+        wizard = controller.wizard
+        wizard.license.ensure_built()
+        wizard.findChild(QLineEdit, "license.license_key").setText("AA-NEW-SERIAL-0002")
+        wizard.accept()  # the owner clicks Finish: the keyring takes 1 s a write
+        QTimer.singleShot(300, {quit})
+        return
+    QTimer.singleShot(100, step)
+
+QTimer.singleShot(300, step)
+from accessally_desktop.app import main
+sys.exit(main([]))
+"""
+WIZARD_CLOSED = "wizard.close"  # the owner quits (the wizard's close button, Ctrl+Q, the dock) while it saves
+TERMINATED = "lambda: __import__('os').kill(__import__('os').getpid(), __import__('signal').SIGTERM)"
+
+
+@pytest.mark.parametrize("how", [WIZARD_CLOSED, TERMINATED], ids=["quit", "SIGTERM"])
+def test_quitting_while_finish_saves_waits_for_the_save_then_ends(tmp_path: Path, how: str) -> None:
+    sys.path.insert(0, str(Path(__file__).parent / "support"))
+    from file_keyring import FileKeyring
+
+    from accessally_desktop.settings import SettingsStore
+
+    folder = configured_site(tmp_path)
+    ring = FileKeyring(tmp_path / "keyring.json", delay=0)
+    ring.set_password("AccessAlly Desktop", "S/license.license_key", "AA-OLD-SERIAL-0001")
+    env = app_env(tmp_path, "file_keyring.FileKeyring", ACCESSALLY_TEST_KEYRING_FILE=str(ring.path),
+                  ACCESSALLY_TEST_KEYRING_DELAY="1")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", SAVE_THEN_QUIT.replace("{quit}", how)], env=env,
+                          capture_output=True, text=True, timeout=30)
+    assert time.monotonic() - started < 15
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert ring.get_password("AccessAlly Desktop", "S/license.license_key") == "AA-NEW-SERIAL-0002"
+    assert not (folder / "pending-save.json").exists()  # nothing left for the next start to finish or undo
+    assert "AA-NEW-SERIAL" not in (folder / "settings.json").read_text()
+    assert SettingsStore(folder).load().settings.current().configured
+
+
+def test_sigterm_while_idle_ends_cleanly_and_keeps_the_windows_place(tmp_path: Path) -> None:
+    folder = configured_site(tmp_path)
+    script = ("import os, signal, sys\nfrom PySide6.QtCore import QTimer\nfrom PySide6.QtWidgets import QApplication\n"
+              "app = QApplication(sys.argv[:1])\n"
+              "QTimer.singleShot(1500, lambda: os.kill(os.getpid(), signal.SIGTERM))\n"
+              "from accessally_desktop.app import main\nsys.exit(main([]))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=app_env(tmp_path, "slow_keyring.SlowKeyring"),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert '"geometry"' in (folder / "settings.json").read_text()
