@@ -8,15 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .integrations import DEFAULT_TIMEOUT, registry
 from .integrations.redaction import redact, register_secret
 from .secrets import SecretStoreError
+from .settings import NotAnOrdinaryFile, read_ordinary_file
 
 if TYPE_CHECKING:
     from .integrations import CheckResult
@@ -163,13 +164,13 @@ def _read_stdin(stdin: TextIO | None, limit: int) -> bytes:
 
 
 def _read_regular_file(path: str, limit: int) -> bytes:
-    """At most `limit` bytes of an ordinary file; a FIFO, a device or a folder is refused without waiting."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise UsageError(f"{path} is not an ordinary file; pass a .json file, or \"-\" for standard input.")
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(limit)
+    """An ordinary file of at most about `limit` bytes; a FIFO, a device or a folder is refused without waiting."""
+    try:
+        if os.stat(path).st_size > limit:
+            return bytes(limit)  # too big: said by the caller, without reading it
+        return read_ordinary_file(Path(path))
+    except (NotAnOrdinaryFile, IsADirectoryError):
+        raise UsageError(f"{path} is not an ordinary file; pass a .json file, or \"-\" for standard input.") from None
 
 
 def saved_credentials(site: str | None) -> dict[str, dict[str, str]]:

@@ -26,9 +26,11 @@ from .integrations.redaction import secret_shape_in
 from .settings import (
     MAX_SITE_NAME,
     STRIPE_MODES,
+    NotAnOrdinaryFile,
     SettingTypeError,
     SiteProfile,
     drop_secret_shapes,
+    read_ordinary_file,
     site_from_dict,
     write_atomically,
 )
@@ -148,12 +150,18 @@ def read_export(path: str | Path) -> Imported:
     """Read and validate an export file; TransferError says what is wrong with it."""
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return parse_export(bytes(MAX_FILE_BYTES + 1))  # says it is too big, without reading it
+        data = read_ordinary_file(path)  # a pipe or a device is refused at once: reading it could wait forever
     except FileNotFoundError:
         raise TransferError(f"The file {path.name} was not found. It may have been moved or renamed.") from None
     except IsADirectoryError:
         raise TransferError(f"{path.name} is a folder, not a file. Choose the .json file you exported.") from None
+    except NotAnOrdinaryFile:
+        if path.is_dir():
+            raise TransferError(f"{path.name} is a folder, not a file. Choose the .json file you exported.") from None
+        raise TransferError(f"{path.name} is not an ordinary file (it is a pipe or a device), so it was not read. "
+                            "Choose the .json file you exported.") from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise TransferError(f"The file {path.name} could not be read ({reason}).") from None

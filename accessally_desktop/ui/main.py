@@ -37,9 +37,10 @@ from ..secrets import (
 from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
 from .pages import PageId, page_for
+from .shutdown import finish_workers, quit_on_termination
 from .single_instance import instance_lock
 from .widgets import app_icon
-from .workers import LiveTest, pool, submit
+from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
@@ -368,6 +369,24 @@ class AppController(QObject):
             row.set_running(False)
             row.show_saved(self.profile.results.get(service_id), self.profile)
 
+    def remember_window(self) -> None:
+        """Write where the main window is now, at once (the app is ending). Not while the wizard's
+        Finish is saving: its save writes the settings, and this older copy must not overwrite them."""
+        if self._window is None or not self._window.isVisible():
+            return
+        if self.wizard is not None and self.wizard.saving:
+            log.info("quitting while the wizard saves: the window's place is not written")
+            return
+        self.settings.window = self._window.state()
+        self.writer.snapshot(self.settings)()
+
+    def quit(self) -> None:
+        """Quit without asking anything (SIGTERM): a save in progress finishes while the app ends."""
+        log.info("asked to end (SIGTERM); quitting")
+        self.cancel_tests()
+        self.remember_window()
+        QApplication.instance().quit()
+
     def cancel_tests(self) -> None:
         for test in self.running.values():
             test.cancel()
@@ -431,15 +450,19 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def _run(app: QApplication, controller: AppController, args: argparse.Namespace) -> int:
     """Start the controller once the event loop runs; when it ends, stop the live tests and give
-    workers (a keyring call) a moment to finish, so none answers into an application that is gone."""
+    workers (a save, a keyring call) a bounded time to finish, then end (see shutdown)."""
     QTimer.singleShot(0, lambda: _start(app, controller))
     if getattr(args, "exit_when_ready", False):
         QTimer.singleShot(0, lambda: _exit_when_ready(app, controller))
+    quit_on_termination(app, controller.quit)
+    app.commitDataRequest.connect(lambda _: controller.remember_window())  # the desktop session is ending
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
+        return code
     finally:
         controller.cancel_tests()
-        pool().waitForDone(3000)
+        finish_workers(code)
 
 
 def _start(app: QApplication, controller: AppController) -> None:

@@ -348,14 +348,16 @@ class MainWindow(QMainWindow):
         page = state.get("page", 0)
         self.navigation.setCurrentIndex(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
 
+    def state(self) -> dict[str, object]:
+        """Where the window is and which page it shows, for the settings file."""
+        return {"geometry": bytes(self.saveGeometry().toBase64()).decode("ascii"), "page": self.pages.currentIndex()}
+
     def closeEvent(self, event) -> None:
         if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             event.ignore()
             return
         self.controller.cancel_tests()
-        self.controller.settings.window = {"geometry": bytes(self.saveGeometry().toBase64()).decode("ascii"),
-                                           "page": self.pages.currentIndex()}
-        self.controller.writer.snapshot(self.controller.settings)()  # on exit, write before the process ends
+        self.controller.remember_window()  # on exit, written before the process ends
         wizard = self.controller.wizard
         if wizard is not None:
             wizard.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Property, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -1064,7 +1065,13 @@ class SetupWizard(QWizard):
                 return
         super().reject()
 
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
     def closeEvent(self, event) -> None:  # the window's close button asks like Cancel does
+        if self._saving:  # Quit while Finish saves: the app ends once the save is done (ui/shutdown.py)
+            QApplication.instance().quit()
         self.reject()
         if self.isVisible():
             event.ignore()
