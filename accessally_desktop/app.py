@@ -53,6 +53,6 @@ def load_gui() -> ModuleType:
     and each collection on the way would look at all of them again (~2 % of the start-up). Once the
     first window is up, `AppController.start` sets them aside for good and resumes collecting."""
     gc.disable()
-    from .ui import main as ui
+    from .ui import run as ui
 
     return ui

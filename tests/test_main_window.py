@@ -277,7 +277,7 @@ def test_a_second_copy_is_told_the_app_is_already_open(qtbot, monkeypatch) -> No
 
     from PySide6.QtWidgets import QMessageBox
 
-    from accessally_desktop.ui.main import run_gui
+    from accessally_desktop.ui.run import run_gui
     from accessally_desktop.ui.single_instance import instance_lock
 
     first = instance_lock()

@@ -1,21 +1,15 @@
-"""Start the Qt application and run it: settings, the keyring (opened off the GUI thread), windows.
+"""The app's controller: settings, the keyring (opened off the GUI thread), windows, live tests.
 
 `AppController` owns the data flow — which site, its settings, its secrets, the live tests and
-saving their results; the windows only show and ask. A crash dialog replaces a dead process.
+saving their results; the windows only show and ask. `run` starts the application around it.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import gc
-import linecache
 import logging
-import os
-import sys
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
@@ -25,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 
 from .. import APP_NAME, __version__, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
-from ..logs import setup_logging
 from ..secrets import (
     NO_KEYRING_HELP,
     MemoryStore,
@@ -34,12 +27,9 @@ from ..secrets import (
     SecretStore,
     open_store,
 )
-from ..settings import Settings, SettingsStore, SiteProfile, config_dir, site_name_problem
+from ..settings import Settings, SettingsStore, SiteProfile, site_name_problem
 from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
 from .pages import PageId, page_for
-from .shutdown import finish_workers, quit_on_termination
-from .single_instance import instance_lock
-from .widgets import app_icon
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
@@ -400,99 +390,3 @@ def _renamed(settings: Settings, old: str, new: str) -> Settings:
     if renamed.last_site == old:
         renamed.last_site = new
     return renamed
-
-
-def _install_excepthook() -> None:
-    def hook(kind, value, tb) -> None:
-        log.error("unexpected error", exc_info=(kind, value, tb))
-        if QApplication.instance() is None or threading.current_thread() is not threading.main_thread():
-            return  # a dialog needs the GUI thread and a live app: the log has it
-        from PySide6.QtWidgets import QMessageBox  # loaded when needed, as every dialog
-
-        details = "".join(traceback.format_exception(kind, value, tb))[-4000:]
-        box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
-                          "Something went wrong inside the app. Your saved setup is safe. "
-                          "If it happens again, please send the details to support.")
-        box.setDetailedText(details)
-        box.exec()
-
-    sys.excepthook = hook
-
-
-def run_gui(args: argparse.Namespace) -> int:
-    # PySide6 reads the source of each module imported after it (looking for `from __feature__`),
-    # and linecache keeps it all, ~3 MB by now; a traceback reads what it needs again.
-    linecache.clearcache()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    app.setWindowIcon(app_icon())
-    setup_logging()  # its first line says the app started, once the keyring is open (see _store_opened)
-    _install_excepthook()
-    if getattr(args, "sandbox", False):
-        return _run_sandbox(app, args)
-    lock = instance_lock()
-    if lock.open_elsewhere:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
-                                "Switch to that window: two copies could overwrite each other's settings.")
-        return 0
-    try:
-        controller = AppController()
-        if lock.problem:
-            controller.say(lock.problem, "lock_notice")
-        return _run(app, controller, args)
-    finally:
-        lock.release()
-
-
-def _run(app: QApplication, controller: AppController, args: argparse.Namespace) -> int:
-    """Start the controller once the event loop runs; when it ends, stop the live tests and give
-    workers (a save, a keyring call) a bounded time to finish, then end (see shutdown)."""
-    QTimer.singleShot(0, lambda: _start(app, controller))
-    if getattr(args, "exit_when_ready", False):
-        QTimer.singleShot(0, lambda: _exit_when_ready(app, controller))
-    quit_on_termination(app, controller.quit)
-    app.commitDataRequest.connect(lambda _: controller.remember_window())  # the desktop session is ending
-    code = 1
-    try:
-        code = app.exec()
-        return code
-    finally:
-        controller.cancel_tests()
-        finish_workers(code)
-
-
-def _start(app: QApplication, controller: AppController) -> None:
-    """Start; should that fail, show the crash dialog and end, rather than run on with no window
-    (holding the instance lock, so that every later start would say the app is already open)."""
-    try:
-        controller.start()
-    except Exception:  # noqa: BLE001 - whatever it was, the dialog and the log say it
-        sys.excepthook(*sys.exc_info())
-        if not controller.window_shown():
-            app.exit(1)
-
-
-def _exit_when_ready(app: QApplication, controller: AppController) -> None:
-    """--exit-when-ready (a build's smoke test): exit 0 once a window is shown and the keyring opened."""
-    if controller.window_shown() and controller.store_future.done():
-        log.info("ready; secrets go to %s; exiting as asked", controller.store_future.result().store.description)
-        app.exit(0)
-    else:
-        QTimer.singleShot(20, lambda: _exit_when_ready(app, controller))
-
-
-def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
-    """Every service played by a local stand-in; settings in their own folder, secrets in memory only."""
-    from ..sandbox import Sandbox
-
-    sandbox = Sandbox()
-    os.environ.update(sandbox.env)
-    try:
-        return _run(app, AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
-                                       sandbox=sandbox.demo_credentials()), args)
-    finally:
-        sandbox.stop()
