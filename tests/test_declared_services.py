@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWizard
-from test_wizard import choose, go_next, make_wizard, run_test, type_into  # noqa: F401
+from test_wizard import choose, go_next, make_wizard, questions, run_test, type_into  # noqa: F401 - `questions` answers dialogs
 
 from accessally_desktop import cli, transfer
 from accessally_desktop.integrations import Account, Choice, Field, Integration, Status, registry
@@ -34,6 +34,8 @@ class ExampleCrm(Integration):
     default_base_url = "https://api.example-crm.invalid"
     where_to_find = "In Example CRM: Settings > API."
     fields = (Field("api_key", "API Key", "In Example CRM: Settings > API.", secret=True),)
+    secret_headers = ("X-Example-Key",)
+    secret_shapes = (r"exk-[a-z]+-[0-9]{6,}",)
     options = (
         Toggle("tracking", "Add the Example CRM &tracking script to every page", default=True),
         Pick("list", "&Buyers list:", item="list", none_label="No list chosen",
@@ -167,3 +169,10 @@ def test_a_declared_crm_is_gone_from_every_list_once_unregistered(example_crm) -
     assert "examplecrm" not in registry.CRM_IDS
     assert SiteProfile("S", crm="examplecrm").services() == ["license"]
     registry.register(ExampleCrm())  # for the fixture's own unregister
+
+
+def test_a_declared_crms_key_header_and_key_shape_are_masked_like_any_other(example_crm) -> None:
+    from accessally_desktop.integrations.redaction import redact
+
+    assert "hunter22" not in redact("sent X-Example-Key: hunter22 to the server")
+    assert "exk-other-1234567" not in redact("an exk-other-1234567 in a reply")

@@ -56,6 +56,7 @@ class ActiveCampaign(Integration):
     name = display_name(id)
     kind = "crm"
     default_base_url = ""  # none: every account has its own API URL, pasted into `account_url`
+    secret_headers = ("Api-Token",)
     where_to_find = WHERE
     rate_limit = RateLimit("5 requests a second per account, shared by all its keys", retry="in a few seconds")
     guidance = ("For purchases, AccessAlly needs its own ActiveCampaign opt-in form with double opt-in turned "

@@ -190,6 +190,7 @@ class Integration(ABC):
     # log masks them, and no non-secret field may hold one (`redaction.secret_shape_in`); `public_shapes`
     # are keys that are no secret (Stripe's publishable key) but are masked in the log all the same.
     secret_shapes: ClassVar[tuple[str, ...]] = ()
+    secret_headers: ClassVar[tuple[str, ...]] = ()  # request headers that carry its credentials: masked in the log
     public_shapes: ClassVar[tuple[str, ...]] = ()
 
     # -- configuration -------------------------------------------------------------------------

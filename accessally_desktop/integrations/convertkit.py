@@ -51,6 +51,7 @@ class ConvertKit(Integration):
     name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.convertkit.com"  # v3; v4 lives on V4_BASE (one override serves both)
+    secret_headers = ("X-Kit-Api-Key",)
     where_to_find = WHERE
     rate_limit = RateLimit("120 requests a minute per key")
     secret_shapes = (r"(kit_)[A-Za-z0-9]{8,}",)

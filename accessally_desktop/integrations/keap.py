@@ -55,6 +55,7 @@ class Keap(Integration):
     name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.infusionsoft.com"
+    secret_headers = ("X-Keap-API-Key",)
     where_to_find = WHERE
     rate_limit = KeapQuota()
     secret_shapes = (r"(KeapAK-)[A-Za-z0-9_\-]+",)

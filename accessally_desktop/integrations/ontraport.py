@@ -20,6 +20,7 @@ class Ontraport(Integration):
     name = display_name(id)
     kind = "crm"
     default_base_url = "https://api.ontraport.com"
+    secret_headers = ("Api-Key",)
     where_to_find = WHERE
     rate_limit = RateLimit("180 requests a minute per account", wait_header="x-rate-limit-reset")
     fields = (

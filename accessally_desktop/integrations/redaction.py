@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
 MASK = "••••"
@@ -28,18 +28,29 @@ SENSITIVE_PARAMS = re.compile(r"(api_key|api_secret|api_token|token|key|secret|p
 _SENSITIVE = SENSITIVE_PARAMS.pattern
 _NAME_CHARS = r"[\w.\-\[\]]"
 
-# Header names whose value is a credential, and "name: value" words that mean the same in prose.
-_HEADERS = (r"proxy-authorization|authorization|x-keap-api-key|x-kit-api-key|api-token|api-key|"
+# Header names whose value is a credential (with those each integration declares, `secret_headers`),
+# and "name: value" words that mean the same in prose.
+_HEADERS = (r"proxy-authorization|authorization|"
             r"password|passwd|client_secret|api_secret|api_key|api_token|access_token|secret_key|license_key")
 
 
-@cache
 def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """The rewrite rules, compiled when first needed: compiling them is ~2 % of the app's start-up,
-    and a normal start logs its first line once the window is up."""
+    from . import registry  # loads every integration: done once, when the first text is redacted
+
+    return _patterns_for(registry.SERVICE_IDS)
+
+
+@lru_cache(maxsize=4)
+def _patterns_for(services: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The rewrite rules for these services, compiled when first needed: compiling them is ~2 % of
+    the app's start-up, and a normal start logs its first line once the window is up."""
+    from . import registry
+
+    declared = [re.escape(h.lower()) for s in services for h in registry.get(s).secret_headers]
+    headers = "|".join([*declared, _HEADERS])
     return (
         # Authorization: Bearer abc / 'api-key': 'abc' / ("X-Kit-Api-Key", "kit_…") / password: hunter2
-        (re.compile(rf"(?i)(?<![\w-])({_HEADERS})((?:['\"]?\s*[:=]|['\"]\s*,)\s*(?:(?-i:b)['\"]|['\"])?)"
+        (re.compile(rf"(?i)(?<![\w-])({headers})((?:['\"]?\s*[:=]|['\"]\s*,)\s*(?:(?-i:b)['\"]|['\"])?)"
                     r"((?:basic|bearer|token|digest)\s+)?[^\s'\",;}\]&]+"), rf"\1\2\3{MASK}"),
         # query and form values: ?api_secret=…&USER=x&PWD=…&SIGNATURE=…, license=…
         # (from the start of a name only: trying every letter of a long word again made this quadratic)
@@ -49,18 +60,24 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
         (re.compile(rf"(?i)(['\"]{_NAME_CHARS}*(?:{_SENSITIVE}){_NAME_CHARS}*['\"]\s*:\s*)"
                     rf"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}}\]]+)"), rf"\1'{MASK}'"),
         # key shapes, wherever they appear: the ones each integration declares
-        *((shape, rf"\1{MASK}") for shape in _key_shapes(public=True)),
+        *((shape, rf"\1{MASK}" if shape.groups else MASK) for shape in _key_shapes(public=True)),
         (re.compile(r"(?i)\b(bearer|basic)\s+(?!•)[A-Za-z0-9._~+/=\-]{6,}"), rf"\1 {MASK}"),
     )
 
 
-@cache
 def _key_shapes(*, public: bool) -> tuple[re.Pattern[str], ...]:
     """The services' own key shapes (`Integration.secret_shapes`, and `public_shapes` when `public`),
     so that the list lives in one place: the integration that knows the key."""
     from . import registry  # loads every integration: done once, when the first text is redacted
 
-    return tuple(re.compile(rf"\b{shape}") for integration in registry.all_integrations()
+    return _shapes_for(registry.SERVICE_IDS, public)
+
+
+@lru_cache(maxsize=8)
+def _shapes_for(services: tuple[str, ...], public: bool) -> tuple[re.Pattern[str], ...]:
+    from . import registry
+
+    return tuple(re.compile(rf"\b{shape}") for integration in map(registry.get, services)
                  for shape in integration.secret_shapes + (integration.public_shapes if public else ()))
 
 
