@@ -220,8 +220,7 @@ def parse_export(data: bytes) -> Imported:
         raise _damaged(f"“site.{exc.key}” should be {_KINDS.get(exc.expected, 'something else')}, "
                        f"but it is {_GOT.get(exc.got, exc.got)}") from None
     if version < 2:
-        v1_keys = {key for crm in registry.CRM_IDS for option in registry.get(crm).options
-                   if getattr(option, "v1_key", "") for key in (option.v1_key, f"{option.v1_key}_name")}
+        v1_keys = set().union(*(crm_options.v1_keys(registry.get(crm).options) for crm in registry.CRM_IDS))
         _only_known(site.get("options", {}), v1_keys, "site.options.")
     _check_profile(profile)
     return Imported(profile, app_version, exported_at)

@@ -114,6 +114,12 @@ def unusable(options: Iterable[Option], saved: Mapping[str, Any]) -> list[str]:
             if key not in expected or type(value) is not expected[key]]
 
 
+def v1_keys(options: Iterable[Option]) -> set[str]:
+    """The names version 1 kept these options under (a pick's name beside its id)."""
+    return {key for option in options if isinstance(option, (Toggle, Pick)) and option.v1_key
+            for key in (option.v1_key, f"{option.v1_key}_name")}
+
+
 def from_v1(options: Iterable[Option], flat: Mapping[str, Any]) -> dict[str, Any]:
     """One service's options out of version 1's flat mapping ("ontraport_tracking": …)."""
     out: dict[str, Any] = {}
