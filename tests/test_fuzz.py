@@ -33,7 +33,8 @@ from hypothesis import HealthCheck, currently_in_test_context, given, note, sett
 from hypothesis import strategies as st
 
 from accessally_desktop.integrations import registry
-from accessally_desktop.integrations.base import CheckResult, FormatReport, Problem
+from accessally_desktop.integrations.base import FormatReport, Problem
+from accessally_desktop.integrations.results import CheckResult
 from accessally_desktop.integrations.status import Status
 from accessally_desktop.integrations.transport import Reply
 from accessally_desktop.sandbox import server_class

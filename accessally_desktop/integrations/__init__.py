@@ -10,11 +10,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .base import Account, CheckResult, Choice, Field, FormatReport, Integration, Problem
+    from .base import FormatReport, Integration, Problem
+    from .fields import Field
+    from .results import Account, CheckResult, Choice
     from .status import DEFAULT_TIMEOUT, Failure, Status
     from .transport import Attempt
 
-_HOMES = {"Account": "base", "CheckResult": "base", "Choice": "base", "Field": "base", "FormatReport": "base",
+_HOMES = {"Account": "results", "CheckResult": "results", "Choice": "results", "Field": "fields",
+          "FormatReport": "base",
           "Integration": "base", "Problem": "base", "DEFAULT_TIMEOUT": "status", "Failure": "status",
           "Status": "status", "Attempt": "transport"}
 

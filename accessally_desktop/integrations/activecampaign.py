@@ -14,18 +14,12 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from .base import (
-    Account,
-    CheckResult,
-    Choice,
-    Field,
-    Integration,
-    Problem,
-    check_transport_url,
-)
+from .base import Integration, Problem, check_transport_url
+from .fields import Field
 from .options import Lookup, Pick
 from .rate_limits import RateLimit
 from .registry import display_name
+from .results import Account, CheckResult, Choice
 from .status import Failure, Status
 from .transport import Attempt, Reply, is_loopback_host, split_url
 

@@ -12,13 +12,14 @@ import time
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from . import characters
+from .fields import CredentialKind, Field, Variant
 from .options import Lookup, Option, Pick, Snippet
 from .rate_limits import RateLimit
-from .redaction import redact
+from .results import CheckResult, cleaned
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, is_loopback_host, split_url
 
@@ -27,32 +28,6 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["license", "crm", "payment"]
 Severity = Literal["error", "warning", "note"]
-
-
-@dataclass(frozen=True)
-class Field:
-    """One credential input. `help` names where the owner finds the value in that service."""
-
-    name: str
-    label: str
-    help: str
-    secret: bool = False
-    required: bool = True
-    choices: tuple[tuple[str, str], ...] = ()  # (value, label) when the field is a choice
-    default: str = ""
-    placeholder: str = ""
-    group: str = ""  # fields that only count together (PayPal's signature trio vs REST pair)
-    address: bool = False  # a web or e-mail address: may hold international letters; every other value is ASCII
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One of side-by-side credential sets of a service, one active at a time (Stripe's test and
-    live keys): each is saved on its own; the active one is tested, as `values[variant_key]`."""
-
-    id: str
-    label: str
-    real_money: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,90 +62,6 @@ class FormatReport:
         return tuple(p for p in self.problems if p.severity == "warning")
 
 
-@dataclass(frozen=True)
-class Account:
-    """What the service said about the account behind the credentials."""
-
-    name: str = ""
-    id: str = ""
-    mode: str = ""  # "test"/"live", "sandbox"/"live", or "" where it does not apply
-    email: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, str]:
-        out = {"account_name": self.name, "account_id": self.id, "mode": self.mode, "email": self.email}
-        out.update(self.extra)
-        return {k: v for k, v in out.items() if v}
-
-
-@dataclass(frozen=True)
-class Choice:
-    """An item the owner can pick: a form, a Drip account."""
-
-    id: str
-    name: str
-    double_opt_in: bool | None = None  # forms only; None where the service does not say
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One answer to "do these credentials work?"."""
-
-    service: str
-    status: Status
-    message: str
-    detail: str = ""  # technical, for a "Details" disclosure; never holds a secret (see `cleaned`)
-    account: Account = field(default_factory=Account)
-    choices: tuple[Choice, ...] = ()
-    warnings: tuple[str, ...] = ()
-    elapsed_ms: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return self.status is Status.OK
-
-    def details(self) -> dict[str, Any]:
-        """The account facts and the technical detail, as `check --json` prints them."""
-        out: dict[str, Any] = self.account.as_dict()
-        if self.choices:
-            out["choices"] = [{"id": c.id, "name": c.name} for c in self.choices]
-        if self.warnings:
-            out["warnings"] = list(self.warnings)
-        if self.detail:
-            out["technical"] = self.detail
-        return out
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "ok": self.ok,
-            "status": str(self.status),
-            "message": self.message,
-            "details": self.details(),
-            "elapsed_ms": self.elapsed_ms,
-        }
-
-
-MAX_TEXT = 300  # any one string from a server (a name, a message, a choice): a window can show it
-MAX_DETAIL = 1000  # the technical detail: an excerpt of the answer, with where it came from
-
-
-def cleaned(result: CheckResult, secrets: list[str], warnings: tuple[str, ...] = ()) -> CheckResult:
-    """The result with every secret masked, then every string capped: what a server sent may echo
-    the request (a WAF, a debugging proxy) and be of any length. Masked before it is cut, so a cut
-    cannot leave part of a secret unrecognised."""
-    def clean(text: str, limit: int = MAX_TEXT) -> str:
-        return characters.shorten(redact(characters.shorten(text, 4 * limit), secrets), limit)
-
-    account = result.account
-    return replace(
-        result, message=clean(result.message), detail=clean(result.detail, MAX_DETAIL),
-        warnings=tuple(clean(w) for w in warnings),
-        account=replace(account, name=clean(account.name), id=clean(account.id), mode=clean(account.mode),
-                        email=clean(account.email), extra={k: clean(v) for k, v in account.extra.items()}),
-        choices=tuple(replace(c, id=clean(c.id), name=clean(c.name)) for c in result.choices))
-
-
 class Integration(ABC):
     """One service. Subclasses declare fields and implement `validate` and `probe`."""
 
@@ -182,8 +73,10 @@ class Integration(ABC):
     where_to_find: ClassVar[str]  # one sentence: the menu path in the service
     guidance: ClassVar[str] = ""  # extra advice for the credentials page
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
-    variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live
+    variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live; the first is a new site's
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
+    default_variant: ClassVar[str] = ""  # the variant of values that name none ("": the credentials' shape tells)
+    kinds: ClassVar[tuple[CredentialKind, ...]] = ()  # alternative field sets (see `CredentialKind`); the first is a new site's
     options: ClassVar[tuple[Option, ...]] = ()  # what "Payment › CRM Integration" offers for it
     options_note: ClassVar[str] = ""  # what that panel says when the service has no options
     # Regexes for the shape of this service's secrets, group 1 the prefix a mask keeps ("sk_live_"): the
@@ -260,6 +153,8 @@ class Integration(ABC):
         """Keep the variant the values are for (optional: without it the keys' own shape decides)."""
         raw = values.get(self.variant_key) if self.variants else None
         if raw is None or raw == "":
+            if self.default_variant:
+                cleaned[self.variant_key] = self.default_variant
             return []
         chosen = characters.clean(str(raw))[0].lower()
         if chosen in {v.id for v in self.variants}:
@@ -337,6 +232,12 @@ class Integration(ABC):
 
     def result(self, status: Status, message: str, detail: str = "", **kw: Any) -> CheckResult:
         return CheckResult(self.id, status, message, detail, **kw)
+
+    def follow_up(self, values: Mapping[str, str], site_url: str, *, timeout: float = DEFAULT_TIMEOUT,
+                  attempt: Attempt | None = None) -> CheckResult | None:
+        """A second check worth making after a pass, about the owner's site (Stripe: does it send
+        events there?); the facts it finds (`Account.extra`) join the saved result. None: nothing."""
+        return None
 
     # -- what the dashboard shows ------------------------------------------------------------
 

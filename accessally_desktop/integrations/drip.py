@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import Account, CheckResult, Choice, Field, Integration, Problem
+from .base import Integration, Problem
+from .fields import Field
 from .options import Lookup, Pick, Snippet, Toggle
 from .rate_limits import RateLimit
 from .registry import display_name
+from .results import Account, CheckResult, Choice
 from .status import Failure, Status
 from .transport import Attempt
 

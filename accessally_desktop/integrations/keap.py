@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .base import Account, CheckResult, Field, Integration, Problem
+from .base import Integration, Problem
+from .fields import Field
 from .rate_limits import RateLimit
 from .registry import display_name
+from .results import Account, CheckResult
 from .status import Failure, Status
 from .transport import Attempt, Reply
 

@@ -18,8 +18,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Account, CheckResult, Field, Integration, Problem
+from .base import Integration, Problem
+from .fields import Field
 from .registry import display_name
+from .results import Account, CheckResult
 from .status import Failure, Status
 from .transport import Attempt, Reply, is_loopback_host, split_url
 

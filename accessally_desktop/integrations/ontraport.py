@@ -5,10 +5,12 @@ Quirk: a bad key pair is a 401 with a plain-text body, so the status is checked 
 
 from __future__ import annotations
 
-from .base import Account, CheckResult, Field, Integration, Problem
+from .base import Integration, Problem
+from .fields import Field
 from .options import Lookup, Snippet, Toggle
 from .rate_limits import RateLimit
 from .registry import display_name
+from .results import Account, CheckResult
 from .status import Failure, Status
 from .transport import Attempt
 

@@ -24,8 +24,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from .base import Account, CheckResult, Field, Integration, Problem, check_transport_url
+from .base import Integration, Problem, check_transport_url
+from .fields import Field
 from .registry import display_name
+from .results import Account, CheckResult
 from .status import Failure, Status
 from .transport import Attempt, Reply
 

@@ -20,9 +20,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Account, CheckResult, Choice, Field, Integration, Problem, Variant
+from .base import Integration, Problem
+from .fields import Field, Variant
 from .rate_limits import RateLimit
 from .registry import display_name
+from .results import Account, CheckResult, Choice
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .stripe_client import Session, error_field, load_stripe
 from .transport import Attempt, split_url

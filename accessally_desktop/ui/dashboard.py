@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..integrations import registry
-from ..integrations.base import Field
 from ..integrations.characters import shorten
+from ..integrations.fields import Field
 from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
 from .widgets import STATUS_WORDS, StatusBadge, plain_text, scrolling, set_by_key
 
