@@ -24,6 +24,8 @@ from accessally_desktop.storage import Storage
 from accessally_desktop.ui import transfer as ui_transfer
 from accessally_desktop.ui.main import AppController
 from accessally_desktop.ui.pages import PageId
+from accessally_desktop.ui.transfer_export import ExportDialog
+from accessally_desktop.ui.transfer_import import ImportDialog, MissingSecretsDialog
 
 SECRETS = {
     "license.license_key": "LIC-7f3a9c2e-0b1d-SECRET",
@@ -60,11 +62,11 @@ def save_site(profile: SiteProfile, secrets: dict[str, str]) -> None:
     Storage(store, open_store().store).commit(settings, profile.name, secrets)
 
 
-def import_dialog(qtbot, controller: AppController) -> ui_transfer.ImportDialog:
+def import_dialog(qtbot, controller: AppController) -> ImportDialog:
     """File > Import Site Settings…, up to the dialog that asks where the settings go."""
     controller.window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    return shown(controller.window, ui_transfer.ImportDialog)
+    qtbot.waitUntil(lambda: shown(controller.window, ImportDialog) is not None, timeout=5000)
+    return shown(controller.window, ImportDialog)
 
 
 def shown(window, cls):
@@ -86,7 +88,7 @@ class Script:
 
 @pytest.fixture
 def script(monkeypatch) -> Script:
-    """Answer ui/transfer's dialogs from a script; also answer any other question box with Discard."""
+    """Answer the transfer flows' dialogs from a script; also answer any other question box with Discard."""
     answers = Script()
     prompts = ui_transfer.prompts
 
@@ -116,7 +118,7 @@ def test_export_holds_every_setting_and_no_secret(qtbot, script, tmp_path) -> No
     controller = start_app(qtbot)
     window = controller.window
     window.export_action.trigger()
-    dialog = shown(window, ui_transfer.ExportDialog)
+    dialog = shown(window, ExportDialog)
     assert dialog is not None
     assert "No passwords, API keys" in dialog.findChild(QWidget, "no_secrets_note").accessibleName()
     preview = dialog.preview.toPlainText()
@@ -154,7 +156,7 @@ def test_a_failed_export_says_why_and_writes_nothing(qtbot, script, tmp_path) ->
     controller = start_app(qtbot)
     controller.window.export_action.trigger()
     script.save_path = str(tmp_path / "no such folder" / "site.json")
-    shown(controller.window, ui_transfer.ExportDialog).save_button.click()
+    shown(controller.window, ExportDialog).save_button.click()
     qtbot.waitUntil(lambda: bool(script.told), timeout=5000)
     assert "could not be saved" in script.told[0] and "Nothing was written" in script.told[0]
     assert "Traceback" not in script.told[0]
@@ -174,7 +176,7 @@ def test_export_and_import_are_in_the_file_menu_with_mnemonics_and_shortcuts(qtb
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: shown(window, ui_transfer.ExportDialog) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: shown(window, ExportDialog) is not None, timeout=5000)
 
 
 # -- the import --------------------------------------------------------------------------------------
@@ -197,11 +199,11 @@ def test_round_trip_to_another_computer_reproduces_the_site(qtbot, script, tmp_p
     controller.wizard.close()
     script.open_path = str(exported)
     controller.window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    dialog = shown(controller.window, ui_transfer.ImportDialog)
+    qtbot.waitUntil(lambda: shown(controller.window, ImportDialog) is not None, timeout=5000)
+    dialog = shown(controller.window, ImportDialog)
     assert dialog.new_name.text() == "Main site" and dialog.as_new.isChecked()
     dialog.import_button.click()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.MissingSecretsDialog) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: shown(controller.window, MissingSecretsDialog) is not None, timeout=5000)
     expected = main_site()
     expected.results = {}
     assert controller.site == "Main site"
@@ -257,12 +259,12 @@ def test_missing_secrets_are_exact_and_enter_them_now_opens_the_wizard_there(qtb
     controller = start_app(qtbot)
     window = controller.window
     window.import_action.trigger()
-    qtbot.waitUntil(lambda: shown(window, ui_transfer.ImportDialog) is not None, timeout=5000)
-    dialog = shown(window, ui_transfer.ImportDialog)
+    qtbot.waitUntil(lambda: shown(window, ImportDialog) is not None, timeout=5000)
+    dialog = shown(window, ImportDialog)
     dialog.replace.setChecked(True)
     dialog.import_button.click()
-    qtbot.waitUntil(lambda: shown(window, ui_transfer.MissingSecretsDialog) is not None, timeout=5000)
-    missing = shown(window, ui_transfer.MissingSecretsDialog)
+    qtbot.waitUntil(lambda: shown(window, MissingSecretsDialog) is not None, timeout=5000)
+    missing = shown(window, MissingSecretsDialog)
     assert [m.name for m in missing.missing] == ["activecampaign.api_key", "stripe.test.secret_key"]
     text = missing.text.text()
     assert "ActiveCampaign — API Key" in text and "Stripe — Secret key (test mode)" in text
@@ -292,8 +294,8 @@ def test_nothing_missing_says_so(qtbot, script, tmp_path) -> None:
     dialog = import_dialog(qtbot, controller)
     dialog.replace.setChecked(True)
     dialog.import_button.click()
-    qtbot.waitUntil(lambda: shown(controller.window, ui_transfer.MissingSecretsDialog) is not None, timeout=5000)
-    missing = shown(controller.window, ui_transfer.MissingSecretsDialog)
+    qtbot.waitUntil(lambda: shown(controller.window, MissingSecretsDialog) is not None, timeout=5000)
+    missing = shown(controller.window, MissingSecretsDialog)
     assert missing.missing == [] and missing.enter_button is None
     assert "already saved on this computer" in missing.text.text()
     assert controller.settings.sites["Main site"].results == {}, "old test results were for the old values"
@@ -349,7 +351,7 @@ def test_a_damaged_file_is_explained_and_changes_nothing(qtbot, script, tmp_path
     controller.window.import_action.trigger()
     qtbot.waitUntil(lambda: bool(script.told), timeout=5000)
     assert phrase in script.told[0] and script.told[0].endswith("Nothing was changed.")
-    assert shown(controller.window, ui_transfer.ImportDialog) is None
+    assert shown(controller.window, ImportDialog) is None
     assert SettingsStore().path.read_bytes() == before and repr(controller.settings.sites) == sites
 
 

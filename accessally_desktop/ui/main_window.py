@@ -303,12 +303,12 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, APP_NAME, problem)
 
     def export_site(self) -> None:
-        from .transfer import export_site  # loaded when first used, as the wizard is
+        from .transfer_export import export_site  # loaded when first used, as the wizard is
 
         export_site(self)
 
     def import_site(self) -> None:
-        from .transfer import import_site
+        from .transfer_import import import_site
 
         import_site(self)
 
