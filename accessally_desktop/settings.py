@@ -24,20 +24,15 @@ from typing import Any
 
 import platformdirs
 
-from . import APP_NAME
+from . import APP_NAME, site_checks, site_versions
 from .integrations import options, registry
 from .integrations.redaction import secret_shape_in
-from .integrations.status import Status
+from .typed import typed
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 2  # 2: CRM options kept per service, as each CRM declares them
+SETTINGS_VERSION = site_versions.CURRENT  # what each version changed: `site_versions`
 SETTINGS_FILE = "settings.json"
-STRIPE_MODES = ("test", "live")
-PAYPAL_ENVIRONMENTS = ("live", "sandbox")  # the PayPal integration's "environment" choices
-PAYPAL_CREDENTIALS = ("signature", "rest")  # its field groups: NVP API Signature, or a REST app
-LATEST_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC: any later "tested at" cannot be shown as a date
-LONGEST_TEST_MS = 24 * 3600 * 1000
 MAX_SITE_NAME = 80  # a name shows in the title, the site list and the keyring; longer text is not a name
 
 
@@ -67,27 +62,34 @@ class SiteProfile:
     name: str
     site_url: str = ""
     crm: str = ""  # a CRM service id, "none" for AccessAlly Managed, "" when not chosen yet
-    stripe: bool = False
-    paypal: bool = False
+    payments: list[str] = field(default_factory=list)  # the payment services it uses
     payments_later: bool = False
-    stripe_mode: str = "test"
-    paypal_environment: str = "live"
-    paypal_credentials: str = "signature"  # "signature" (NVP API Signature) or "rest"
+    variants: dict[str, str] = field(default_factory=dict)  # service id -> its active variant ("live")
+    kinds: dict[str, str] = field(default_factory=dict)  # service id -> the credential kind chosen
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # service id -> non-secret fields
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # service id -> its CRM options as set
     results: dict[str, SavedResult] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:
-        return bool(self.crm or self.stripe or self.paypal or self.results)
+        return bool(self.crm or self.payments or self.results)
 
     def services(self) -> list[str]:
         """The services this site uses, in dashboard order."""
-        out = ["license"]
-        if self.crm in registry.CRM_IDS:
-            out.append(self.crm)
-        out += [s for s, used in (("stripe", self.stripe), ("paypal", self.paypal)) if used]
-        return out
+        crm = [self.crm] if self.crm in registry.CRM_IDS else []
+        return [*registry.LICENSE_IDS, *crm, *(s for s in registry.PAYMENT_IDS if s in self.payments)]
+
+    def variant(self, service_id: str) -> str:
+        """The service's active variant ("test", "live"): as chosen, else its first; "" if it has none."""
+        declared = [v.id for v in registry.get(service_id).variants]
+        chosen = self.variants.get(service_id, "")
+        return chosen if chosen in declared else next(iter(declared), "")
+
+    def kind(self, service_id: str) -> str:
+        """The service's credential kind: as chosen, else its first; "" if it has none."""
+        declared = [k.id for k in registry.get(service_id).kinds]
+        chosen = self.kinds.get(service_id, "")
+        return chosen if chosen in declared else next(iter(declared), "")
 
     def crm_options(self, service_id: str) -> dict[str, Any]:
         """A CRM's "Payment › CRM Integration" options: as set, or as declared by default."""
@@ -171,7 +173,7 @@ class SettingsStore:
             where = f" It was kept as {moved.name}." if moved else ""
             return LoadOutcome(Settings(), f"Your settings file was damaged and could not be read, so the app "
                                            f"started from defaults.{where} Secrets in the keyring are untouched.")
-        dropped = drop_unusable(settings)
+        dropped = site_checks.drop_unusable(settings)
         if not dropped:
             return LoadOutcome(settings)
         log.warning("settings: %d unusable values left out", len(dropped))
@@ -285,37 +287,31 @@ def settings_from_dict(data: Any) -> Settings:
     version = data.get("version")
     if not isinstance(version, int) or version > SETTINGS_VERSION:
         raise TypeError(f"unsupported settings version {version!r}")
-    sites_raw = _typed(data.get("sites", {}), dict)
-    sites = {_typed(name, str): site_from_dict(name, _typed(site, dict), flat_options=version < 2)
+    sites_raw = typed(data.get("sites", {}), dict)
+    sites = {typed(name, str): site_from_dict(name, typed(site, dict), version=version)
              for name, site in sites_raw.items()}
-    return Settings(sites=sites, last_site=_typed(data.get("last_site", ""), str),
-                    window=_typed(data.get("window", {}), dict), save_id=_typed(data.get("save_id", ""), str))
+    return Settings(sites=sites, last_site=typed(data.get("last_site", ""), str),
+                    window=typed(data.get("window", {}), dict), save_id=typed(data.get("save_id", ""), str))
 
 
-def site_from_dict(name: str, raw: dict[str, Any], *, flat_options: bool = False) -> SiteProfile:
-    """One site profile from parsed JSON (the settings file, or an imported export); SettingTypeError
-    names a bad key. `flat_options`: the options are version 1's (see `_options`)."""
-    defaults = SiteProfile(name)
-    simple = {key: _typed(raw.get(key, getattr(defaults, key)), type(getattr(defaults, key)), key)
-              for key in ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode",
-                          "paypal_environment", "paypal_credentials")}
-    values = {str(service): {str(k): _typed(v, str, f"values.{service}.{k}")
-                             for k, v in _typed(fields, dict, f"values.{service}").items()}
-              for service, fields in _typed(raw.get("values", {}), dict, "values").items()}
-    options = _options(_typed(raw.get("options", {}), dict, "options"), flat_options)
-    results = {str(service): _dataclass(SavedResult, _typed(result, dict))
-               for service, result in _typed(raw.get("results", {}), dict).items()}
-    return SiteProfile(name, values=values, options=options, results=results, **simple)
-
-
-def _options(raw: dict[str, Any], flat: bool) -> dict[str, dict[str, Any]]:
-    """The CRM options per service. Version 1 (of the file, and of exports) kept them in one flat
-    mapping ("ontraport_tracking": …): each key moves to the CRM that declares it as its `v1_key`.
-    The values' meaning is checked by `drop_unusable` (or an import's checks)."""
-    if flat:
-        raw = {service_id: found for service_id in registry.CRM_IDS
-               if (found := options.from_v1(registry.get(service_id).options, raw))}
-    return {str(service): dict(_typed(values, dict, f"options.{service}")) for service, values in raw.items()}
+def site_from_dict(name: str, raw: dict[str, Any], *, version: int = SETTINGS_VERSION) -> SiteProfile:
+    """One site profile from parsed JSON (the settings file, or an imported export) as `version`
+    wrote it (see `site_versions`); SettingTypeError names a bad key. The values' meaning is checked
+    by `drop_unusable` (or an import's checks)."""
+    raw = site_versions.upgrade_site(raw, version)
+    simple = {key: typed(raw.get(key, default), type(default), key)
+              for key, default in (("site_url", ""), ("crm", ""), ("payments_later", False))}
+    payments = [typed(service, str, "payments") for service in typed(raw.get("payments", []), list, "payments")]
+    chosen = {key: {str(service): typed(value, str, f"{key}.{service}")
+                    for service, value in typed(raw.get(key, {}), dict, key).items()} for key in ("variants", "kinds")}
+    values = {str(service): {str(k): typed(v, str, f"values.{service}.{k}")
+                             for k, v in typed(fields, dict, f"values.{service}").items()}
+              for service, fields in typed(raw.get("values", {}), dict, "values").items()}
+    options = {str(service): dict(typed(values, dict, f"options.{service}"))
+               for service, values in typed(raw.get("options", {}), dict, "options").items()}
+    results = {str(service): _dataclass(SavedResult, typed(result, dict))
+               for service, result in typed(raw.get("results", {}), dict).items()}
+    return SiteProfile(name, payments=payments, values=values, options=options, results=results, **chosen, **simple)
 
 
 _SCALARS = {"bool": bool, "str": str, "int": int, "float": float}
@@ -329,88 +325,11 @@ def _dataclass(cls: type, raw: dict[str, Any], where: str = "") -> Any:
             continue
         value = raw[spec.name]
         if spec.type in _SCALARS:
-            value = _typed(value, _SCALARS[spec.type], where + spec.name)
+            value = typed(value, _SCALARS[spec.type], where + spec.name)
         elif spec.type == "dict[str, str]":
-            value = {str(k): _typed(v, str, f"{where}{spec.name}.{k}")
-                     for k, v in _typed(value, dict, where + spec.name).items()}
+            value = {str(k): typed(v, str, f"{where}{spec.name}.{k}")
+                     for k, v in typed(value, dict, where + spec.name).items()}
         kwargs[spec.name] = value
     return cls(**kwargs)
 
 
-class SettingTypeError(TypeError):
-    """A value of the wrong type; `key` names where ("options.drip_tracking"), so a message can say it."""
-
-    def __init__(self, key: str, expected: type, got: str) -> None:
-        self.key, self.expected, self.got = key, expected, got
-        super().__init__(f"{key or 'value'}: expected {expected.__name__}, got {got}")
-
-
-def _typed(value: Any, expected: type, key: str = "") -> Any:
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise SettingTypeError(key, expected, type(value).__name__)
-    if expected is str:
-        try:
-            value.encode("utf-8")  # a lone surrogate (a "\\ud800" escape) could never be saved again
-        except UnicodeEncodeError:
-            raise SettingTypeError(key, expected, "text that is not valid Unicode") from None
-    return value
-
-
-def drop_unusable(settings: Settings) -> list[str]:
-    """Reset each value this version cannot use (a hand edit, another version's file) to its default;
-    returns what each was, for the owner. Types are already checked: this checks meaning."""
-    dropped = []
-    geometry = settings.window.get("geometry")
-    if geometry is not None and not (isinstance(geometry, str) and geometry.isascii()):
-        del settings.window["geometry"]
-        dropped.append("the window's size and position")
-    for name, site in settings.sites.items():
-        dropped += [f"{what} (site “{_short(name)}”)" for what in _drop_unusable_in_site(site)]
-    return dropped
-
-
-_CHOICES = {"stripe_mode": ("the Stripe mode", STRIPE_MODES),
-            "paypal_environment": ("the PayPal environment", PAYPAL_ENVIRONMENTS),
-            "paypal_credentials": ("the kind of PayPal credentials", PAYPAL_CREDENTIALS)}
-
-
-def _drop_unusable_in_site(site: SiteProfile) -> list[str]:
-    dropped = []
-    if site.crm not in ("", registry.NO_CRM, *registry.CRM_IDS):
-        dropped.append(f"the CRM “{_short(site.crm)}”, which this version does not know")
-        site.crm = ""
-    defaults = SiteProfile(site.name)
-    for key, (what, allowed) in _CHOICES.items():
-        if getattr(site, key) not in allowed:
-            dropped.append(f"{what} “{_short(getattr(site, key))}”")
-            setattr(site, key, getattr(defaults, key))
-    for service_id, saved in list(site.options.items()):
-        if service_id not in registry.CRM_IDS:
-            del site.options[service_id]
-            dropped.append(f"the CRM options saved for “{_short(service_id)}”, a CRM this version does not know")
-            continue
-        for key in options.unusable(registry.get(service_id).options, saved):
-            del saved[key]
-            dropped.append(f"the {registry.display_name(service_id)} option “{_short(key)}”")
-    for service_id in [s for s in site.values if s not in registry.SERVICE_IDS]:
-        del site.values[service_id]
-        dropped.append(f"the values saved for “{_short(service_id)}”, a service this version does not know")
-    for service_id, result in list(site.results.items()):
-        if service_id not in registry.SERVICE_IDS or result.status not in (*Status, "untested"):
-            del site.results[service_id]
-            dropped.append(f"the last test result for “{_short(service_id)}”, which this version cannot show")
-            continue
-        service = registry.display_name(service_id)
-        if not 0 <= result.tested_at <= LATEST_TIME:  # NaN fails every comparison
-            result.tested_at = 0.0
-            dropped.append(f"the time of the last {service} test")
-        if not 0 <= result.elapsed_ms <= LONGEST_TEST_MS:
-            result.elapsed_ms = 0
-            dropped.append(f"how long the last {service} test took")
-    return dropped
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 40 else text[:37] + "…"

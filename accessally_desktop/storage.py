@@ -1,8 +1,8 @@
 """A site's complete configuration: settings file plus keyring, saved all or nothing.
 
-Credential values are addressed as "<service>.<field>". Stripe keeps a test and a live pair,
-addressed "stripe.test.secret_key" / "stripe.live.publishable_key"; the active mode picks one.
-Secret fields go to the secret store, the rest to the site profile's `values`.
+Credential values are addressed as "<service>.<field>"; a service with variants keeps a set per
+variant, "<service>.<variant>.<field>" ("stripe.live.secret_key"), and the profile's active variant
+picks one. Secret fields go to the secret store, the rest to the site profile's `values`.
 """
 
 from __future__ import annotations
@@ -55,26 +55,39 @@ def describe_entry(name: str) -> str:
     return f"{label} ({integration.name}" + (f", {labels[variant]})" if variant in labels else ")")
 
 
-def active_variant(profile: SiteProfile, service_id: str) -> str:
-    return profile.stripe_mode if service_id == "stripe" else ""
-
-
-def secret_names(service_ids: list[str] | tuple[str, ...] = registry.SERVICE_IDS) -> list[str]:
-    """Every keyring entry name the given services can have."""
+def secret_names(service_ids: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """Every keyring entry name the given services (default: all) can have, including, for a service
+    with variants, the names its entries had before it had them (see `with_unmoved`)."""
     names = []
-    for service_id in service_ids:
+    for service_id in registry.SERVICE_IDS if service_ids is None else service_ids:
         integration = registry.get(service_id)
-        for variant in variants(service_id):
+        for variant in variants(service_id) + (("",) if integration.variants else ()):
             names += [stored_name(service_id, f, variant) for f in integration.secret_fields]
     return names
+
+
+def with_unmoved(profile: SiteProfile, secrets: Mapping[str, str]) -> dict[str, str]:
+    """The secrets read, where entries saved before their service had variants ("paypal.api_password")
+    count as the active variant's: it was the only set then, and only the wizard changes the active
+    variant, whose Finish saves them under its name and removes the old entries."""
+    found = dict(secrets)
+    for service_id in profile.services():
+        integration = registry.get(service_id)
+        variant = profile.variant(service_id)
+        for name in integration.secret_fields if variant else ():
+            old, new = stored_name(service_id, name), stored_name(service_id, name, variant)
+            if old in found and new not in found:
+                found[new] = found[old]
+    return found
 
 
 def values_for(profile: SiteProfile, service_id: str, secrets: Mapping[str, str]) -> dict[str, str]:
     """The values to test a service with: non-secret from the profile, secret from `secrets`, and
     the active variant (Stripe's mode), so keys saved under the other mode are refused, not tested."""
     integration = registry.get(service_id)
-    variant = active_variant(profile, service_id)
+    variant = profile.variant(service_id)
     saved = profile.values.get(service_id, {})
+    secrets = with_unmoved(profile, secrets)
     values = {}
     for f in integration.fields:
         name = stored_name(service_id, f.name, variant)
@@ -218,7 +231,7 @@ class Storage:
 
     def delete_site(self, settings: Settings, site: str) -> None:
         """Remove a site profile and every secret it had."""
-        self.commit(settings_without(settings, site), site, {name: None for name in secret_names()})
+        self.commit(settings_without(settings, site), site, dict.fromkeys(secret_names()))
 
 
 def settings_without(settings: Settings, site: str) -> Settings:

@@ -18,33 +18,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import APP_NAME, __version__
+from . import APP_NAME, __version__, site_versions
 from .integrations import Field, Integration, registry
 from .integrations import options as crm_options
 from .integrations.characters import shorten
 from .integrations.redaction import secret_shape_in
 from .settings import (
     MAX_SITE_NAME,
-    STRIPE_MODES,
     NotAnOrdinaryFile,
-    SettingTypeError,
     SiteProfile,
     drop_secret_shapes,
     read_ordinary_file,
     site_from_dict,
     write_atomically,
 )
-from .storage import active_variant, stored_name, variants
+from .site_checks import choice_problems
+from .storage import stored_name, variants, with_unmoved
+from .typed import SettingTypeError
 
 FORMAT = "accessally-desktop-site-settings"
-FORMAT_VERSION = 2  # 2: CRM options per CRM (1 kept them flat: still read)
+FORMAT_VERSION = site_versions.CURRENT  # older versions are still read (see `site_versions`)
 MAX_FILE_BYTES = 256 * 1024  # a real export is about 1 KB; anything near this is not one
 MAX_TEXT = 2000  # characters in any one value (a site address, a form name)
 NOTE = "Site settings for AccessAlly Desktop. No passwords, API keys or other secrets are included."
 
 # The profile's plain settings, in the order the file lists them.
-SIMPLE_KEYS = ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode", "paypal_environment",
-               "paypal_credentials")
+SIMPLE_KEYS = ("site_url", "crm", "payments", "payments_later", "variants", "kinds")
 _TOP_KEYS = {"format", "format_version", "app_version", "exported_at", "note", "site"}
 _SITE_KEYS = {"name", *SIMPLE_KEYS, "values", "options"}
 
@@ -73,7 +72,7 @@ class MissingSecret:
     field: str  # the field's name; the wizard's input is "<service_id>.<field>"
     label: str  # the field's label, as the wizard shows it
     name: str  # the keyring entry name (storage.stored_name)
-    mode: str = ""  # Stripe's "test"/"live": which pair the secret belongs to
+    variant: str = ""  # the variant's label ("Live mode") when the service keeps a set per variant
     required: bool = True  # False: only some accounts need it (Kit's API Secret, beside a v3 key)
 
     @property
@@ -81,8 +80,8 @@ class MissingSecret:
         return f"{self.service_id}.{self.field}"
 
     def describe(self) -> str:
-        """"Stripe — Secret key (test mode)", for a list the owner reads."""
-        extra = [f"{self.mode} mode"] if self.mode else []
+        """"Stripe — Secret key (Test mode)", for a list the owner reads."""
+        extra = [self.variant] if self.variant else []
         extra += [] if self.required else ["only if your account needs it"]
         return f"{self.service} — {self.label}" + (f" ({', '.join(extra)})" if extra else "")
 
@@ -107,7 +106,7 @@ def export_dict(profile: SiteProfile, *, exported_at: float | None = None) -> di
             if kept:
                 values[service_id] = kept
     when = time.gmtime(time.time() if exported_at is None else exported_at)
-    site = {"name": profile.name, **{key: getattr(profile, key) for key in SIMPLE_KEYS},
+    site = {"name": profile.name, **{key: copy.deepcopy(getattr(profile, key)) for key in SIMPLE_KEYS},
             "values": values, "options": copy.deepcopy(profile.options)}
     drop_secret_shapes(site)  # a secret pasted into a plain field (a publishable key's) stays on this computer
     site["values"] = {service_id: saved for service_id, saved in values.items() if saved}
@@ -209,13 +208,13 @@ def parse_export(data: bytes) -> Imported:
     site = raw.get("site")
     if not isinstance(site, dict):
         raise _damaged("the site's settings are missing")
-    _only_known(site, _SITE_KEYS, "site.")
+    _only_known(site_versions.upgrade_site(site, version), _SITE_KEYS, "site.")
     name = _text(site.get("name"), "site.name").strip()
     if not name or "/" in name:
         raise _damaged("the site's name is missing" if not name else "the site's name contains '/'")
     try:
         profile = site_from_dict(name, {key: value for key, value in site.items() if key != "name"},
-                                 flat_options=version < 2)
+                                 version=version)
     except SettingTypeError as exc:
         raise _damaged(f"“site.{exc.key}” should be {_KINDS.get(exc.expected, 'something else')}, "
                        f"but it is {_GOT.get(exc.got, exc.got)}") from None
@@ -245,18 +244,15 @@ def _check_profile(profile: SiteProfile) -> None:
                 raise _damaged(f"it has a setting {_short(key)!r} for {integration.name} that this app "
                                "does not know")
             _length(value, f"site.values.{service_id}.{key}")
-    paypal = registry.get("paypal")
-    choices = {
-        "stripe_mode": STRIPE_MODES,
-        "paypal_environment": tuple(value for value, _ in paypal.field("environment").choices),
-        "paypal_credentials": tuple(dict.fromkeys(f.group for f in paypal.fields if f.group)),
-    }
-    for key, allowed in choices.items():
-        if getattr(profile, key) not in allowed:
-            raise _damaged(f"“site.{key}” is {_short(getattr(profile, key))!r}, but it can only be "
-                           + " or ".join(repr(a) for a in allowed))
+    for service_id in profile.payments:
+        if service_id not in registry.PAYMENT_IDS:
+            raise _unknown_service(service_id)
+    for key, service_id, what in choice_problems(profile):
+        if service_id not in registry.SERVICE_IDS:
+            raise _unknown_service(service_id)
+        raise _damaged(f"“site.{key}.{_short(service_id)}” is {what}, which this app does not know")
     _length(profile.name, "site.name")
-    for key in SIMPLE_KEYS:
+    for key in ("site_url", "crm"):
         _length(getattr(profile, key), f"site.{key}")
     for service_id, saved in profile.options.items():
         if service_id not in registry.CRM_IDS:
@@ -344,24 +340,25 @@ def _unknown_service(service_id: str) -> TransferError:
 
 
 def needed_secrets(profile: SiteProfile) -> list[MissingSecret]:
-    """Every secret the site's setup uses: its services' secret fields, for Stripe's active mode
-    and PayPal's chosen credential set only."""
+    """Every secret the site's setup uses: its services' secret fields, of the active variant and
+    the chosen credential kind only."""
     needed = []
     for service_id in profile.services():
         integration = registry.get(service_id)
-        variant = active_variant(profile, service_id)
-        chosen_group = profile.paypal_credentials if service_id == "paypal" else ""
+        variant, kind = profile.variant(service_id), profile.kind(service_id)
+        labels = {v.id: v.label for v in integration.variants}
         for f in integration.fields:
-            if not f.secret or (f.group and f.group != chosen_group):
+            if not f.secret or (f.group and f.group != kind):
                 continue
             needed.append(MissingSecret(service_id, integration.name, f.name, f.label,
-                                        stored_name(service_id, f.name, variant), variant,
+                                        stored_name(service_id, f.name, variant), labels.get(variant, ""),
                                         required=f.required or bool(f.group)))
     return needed
 
 
 def missing_secrets(profile: SiteProfile, present: Collection[str]) -> list[MissingSecret]:
     """The secrets the site's setup uses that are not among `present` (keyring entry names)."""
+    present = with_unmoved(profile, dict.fromkeys(present, ""))
     return [secret for secret in needed_secrets(profile) if secret.name not in present]
 
 

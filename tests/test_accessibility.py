@@ -74,8 +74,8 @@ def wizard(qtbot) -> SetupWizard:
 @pytest.mark.parametrize("crm", ["drip", "activecampaign"])
 def test_every_wizard_page_is_named_for_screen_readers(qtbot, wizard, page: PageId, crm: str) -> None:
     wizard.crm.choice.set_value(crm)
-    wizard.payments.use_stripe.setChecked(True)
-    wizard.payments.use_paypal.setChecked(True)
+    wizard.payments.use["stripe"].setChecked(True)
+    wizard.payments.use["paypal"].setChecked(True)
     wizard.setStartId(page)
     wizard.restart()
     QApplication.processEvents()

@@ -124,7 +124,7 @@ def test_dashboard_failures_read_well_in_a_dark_palette(qtbot, appearance) -> No
     store = SettingsStore()
     settings = store.load().settings
     profile = settings.current()
-    profile.crm, profile.stripe = "drip", True
+    profile.crm, profile.payments = "drip", ["stripe"]
     profile.results = {
         "license": SavedResult("ok", "Active until 25 November 2027.", account_name="Jane Doe", tested_at=1.7e9),
         "drip": SavedResult("invalid_credentials", "Drip did not accept this API token.", tested_at=1.7e9),

@@ -104,7 +104,7 @@ def test_check_format_takes_anything(service_id: str, values: dict[str, Any], sa
     report = integration.check_format(values)
     elapsed = time.monotonic() - started
     assert isinstance(report, FormatReport)
-    assert set(report.values) == {f.name for f in integration.fields}
+    assert set(report.values) - {integration.variant_key} == {f.name for f in integration.fields}
     assert all(isinstance(v, str) for v in report.values.values())
     for problem in report.problems:
         assert isinstance(problem, Problem)
@@ -471,8 +471,8 @@ def test_the_oracle_is_not_vacuous(case: str, fuzz_servers, safety_nets: _Caught
 
 # == 3. the settings file ==========================================================================
 
-SITE_KEYS = ("site_url", "crm", "stripe", "paypal", "payments_later", "stripe_mode", "paypal_environment",
-             "paypal_credentials", "values", "options", "results", "name")
+SITE_KEYS = ("site_url", "crm", "payments", "payments_later", "variants", "kinds", "values", "options", "results",
+             "name", "stripe", "paypal", "stripe_mode", "paypal_environment", "paypal_credentials")  # 3's, and 2's
 RESULT_KEYS = ("status", "message", "account_name", "account_id", "mode", "tested_at", "elapsed_ms", "untested",
                "extra")
 settings_leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False, allow_infinity=False),
@@ -491,7 +491,7 @@ site = st.fixed_dictionaries({}, optional={
     "results": st.dictionaries(st.sampled_from(registry.SERVICE_IDS), saved_result, max_size=3),
 })
 settings_documents = st.fixed_dictionaries({}, optional={
-    "version": st.sampled_from([1, 0, -1, 2, "1", None, True, 1.0]),
+    "version": st.sampled_from([1, 0, -1, 2, 3, "1", None, True, 1.0]),
     "sites": st.dictionaries(st.text(max_size=10), site, max_size=3) | settings_any,
     "last_site": st.text(max_size=10) | settings_leaf,
     "window": st.dictionaries(st.text(max_size=8), settings_any, max_size=3) | settings_leaf,

@@ -225,7 +225,7 @@ def test_short_values_are_not_registered() -> None:
 
 
 def _settings() -> Settings:
-    site = SiteProfile("Yoga studio", crm="activecampaign", stripe=True)
+    site = SiteProfile("Yoga studio", crm="activecampaign", payments=["stripe"])
     site.results = {
         "license": SavedResult("ok", "Active until 5 July 2026. Licensed to Jane Doe.", elapsed_ms=412,
                                tested_at=1_750_000_000.0),

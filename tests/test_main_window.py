@@ -47,7 +47,7 @@ def configured(serve):
     profile = settings.current()
     creds = {service_id: server.credentials() for service_id, server in servers.items()}
     profile.crm = "drip"
-    profile.stripe = True
+    profile.payments = ["stripe"]
     profile.site_url = creds["license"]["site_url"]
     profile.values = {"license": {"site_url": creds["license"]["site_url"], "email": creds["license"]["email"]},
                       "drip": {"account_id": creds["drip"]["account_id"]},
@@ -90,7 +90,7 @@ def test_dashboard_shows_saved_results_on_start(qtbot, configured, no_dialogs) -
     assert dashboard.rows["drip"].fix_button.isVisibleTo(controller.window)
     assert not license_row.fix_button.isVisibleTo(controller.window)
     assert "Not tested" in row_text(controller, "stripe")
-    assert dashboard.rows["stripe"].mode.text() == "Mode: test mode"
+    assert dashboard.rows["stripe"].mode.text() == "Mode: Test mode"
     assert controller.wizard is None  # configured: the wizard does not open by itself
 
 

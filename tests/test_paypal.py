@@ -337,9 +337,12 @@ def test_api_username_in_the_client_id_field() -> None:
     assert "not a REST Client ID" in _errors(report, "client_id")[0]
 
 
-def test_fields_and_groups() -> None:
-    assert [f.name for f in PAYPAL.fields] == ["environment", "api_username", "api_password", "api_signature",
+def test_fields_kinds_and_environments() -> None:
+    assert [f.name for f in PAYPAL.fields] == ["api_username", "api_password", "api_signature",
                                                "client_id", "client_secret"]
+    assert [v.id for v in PAYPAL.variants] == ["live", "sandbox"] and PAYPAL.variant_key == "environment"
+    assert [k.id for k in PAYPAL.kinds] == ["signature", "rest"]
+    assert {f.group for f in PAYPAL.fields} == {k.id for k in PAYPAL.kinds}
     assert {f.name: f.group for f in PAYPAL.fields if f.group} == {
         "api_username": "signature", "api_password": "signature", "api_signature": "signature",
         "client_id": "rest", "client_secret": "rest"}

@@ -52,7 +52,7 @@ def test_sandbox_wizard_says_so_and_fills_in_demo_values(qtbot, sandbox, memory_
     assert banner is not None and sandbox.demo_credentials()["stripe"]["secret_key"] in banner.text()
     wizard.next()
     wizard.findChild(QPushButton, "demo_license").click()
-    box = wizard.license.box
+    box = wizard.box("license")
     box.start_test()
     qtbot.waitUntil(lambda: not box.running, timeout=10000)
     assert box.passed()

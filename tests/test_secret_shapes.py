@@ -18,11 +18,11 @@ LIVE_SECRET = fake.LIVE_SECRET_KEY
 
 def test_a_secret_key_in_the_other_modes_publishable_field_stops_finish(qtbot, monkeypatch) -> None:
     wizard = make_wizard(qtbot)
-    wizard.payments.use_stripe.setChecked(True)
-    box = wizard.payments.stripe
-    box.mode.button("live").click()
+    wizard.payments.use["stripe"].setChecked(True)
+    box = wizard.box("stripe")
+    box.variant_choice.button("live").click()
     paste(qtbot, wizard, {"publishable_key": LIVE_SECRET})
-    box.mode.button("test").click()
+    box.variant_choice.button("test").click()
     paste(qtbot, wizard, TEST)
     shown: list[str] = []
     saved: list[object] = []

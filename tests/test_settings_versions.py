@@ -36,13 +36,13 @@ def test_a_version_1_file_loads_with_every_option_and_is_kept_once_before_the_fi
     site = loaded.settings.sites["Shop"]
     assert site.options == MIGRATED
     assert site.crm_options("activecampaign") == {"form": "7", "form_name": "Buyers"}
-    assert (site.crm, site.stripe_mode, site.values["drip"]["account_id"]) == ("activecampaign", "live", "1234567")
+    assert (site.crm, site.variant("stripe"), site.values["drip"]["account_id"]) == ("activecampaign", "live", "1234567")
     assert site.results["license"].message == "Latest AccessAlly version: 4.2."
     store.save(loaded.settings)
     backup = store.directory / "settings.json.v1"
     assert backup.read_bytes() == raw  # a downgrade can go back to it
     written = json.loads(store.path.read_text())
-    assert written["version"] == 2 and written["sites"]["Shop"]["options"] == MIGRATED
+    assert written["version"] == 3 and written["sites"]["Shop"]["options"] == MIGRATED
     loaded.settings.sites["Shop"].crm = "drip"
     store.save(loaded.settings)
     assert backup.read_bytes() == raw  # kept once: a later save does not replace it
@@ -51,7 +51,7 @@ def test_a_version_1_file_loads_with_every_option_and_is_kept_once_before_the_fi
 
 def test_a_file_from_a_newer_version_is_left_exactly_as_it_is(user_dirs) -> None:
     store = SettingsStore()
-    raw = write(store, {"version": 3, "sites": {"Shop": {"crm": "hubspot", "options": {"x": [1]}}}})
+    raw = write(store, {"version": 4, "sites": {"Shop": {"crm": "hubspot", "options": {"x": [1]}}}})
     loaded = store.load()
     assert "newer version" in loaded.problem and "update the app" in loaded.problem
     assert "damaged" not in loaded.problem
@@ -84,7 +84,7 @@ def test_an_export_carries_the_options_per_crm_and_reads_back_the_same(user_dirs
     write(store, {"version": 1, "last_site": "Shop", "sites": {"Shop": V1_SITE}})
     profile = store.load().settings.sites["Shop"]
     text = export_text(profile)
-    assert json.loads(text)["format_version"] == 2
+    assert json.loads(text)["format_version"] == 3
     assert parse_export(text.encode()).profile.options == MIGRATED
 
 

@@ -62,7 +62,7 @@ def start_app(home: Path, then: str = "") -> dict:
 
 
 def test_a_configured_start_loads_neither_the_qt_namespace_nor_qkeysequence(tmp_path: Path) -> None:
-    profile = SiteProfile(name="My site", crm="activecampaign", stripe=True, paypal=True)
+    profile = SiteProfile(name="My site", crm="activecampaign", payments=["stripe", "paypal"])
     for service in profile.services():  # every kind of row, with a result of each kind
         profile.results[service] = {"license": _saved("ok"), "activecampaign": _saved("invalid_credentials"),
                                     "stripe": _saved("timeout")}.get(service, _saved("ok", untested=True))

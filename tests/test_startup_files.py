@@ -19,8 +19,7 @@ import pytest
 
 from accessally_desktop import cli
 from accessally_desktop.app import build_parser
-from accessally_desktop.integrations import registry
-from accessally_desktop.settings import PAYPAL_CREDENTIALS, PAYPAL_ENVIRONMENTS, SettingsStore
+from accessally_desktop.settings import SettingsStore
 
 START = r"""
 import json, os, sys
@@ -92,7 +91,7 @@ def test_an_unknown_crm_is_left_out_with_a_notice_and_the_window_opens(tmp_path:
     notice = seen["notices"]["settings_notice"]
     assert "left out" in notice and "the CRM “hubspot”" in notice and "“My site”" in notice
     site = SettingsStore(config(tmp_path)).load().settings.sites["My site"]  # the file itself is left as it was
-    assert site.site_url == "https://example.com" and site.stripe
+    assert site.site_url == "https://example.com" and site.payments == ["stripe"]
 
 
 @pytest.mark.parametrize("tested_at", [1e300, float("nan"), -1e18], ids=["far-future", "nan", "far-past"])
@@ -125,12 +124,6 @@ def test_check_says_what_it_left_out_instead_of_crashing(user_dirs, serve, capsy
     assert code in (cli.EXIT_OK, cli.EXIT_FAILED), said.err
     assert "the CRM “hubspot”" in said.err and "how long the last AccessAlly license test took" in said.err
     assert "Traceback" not in said.err and "AccessAlly license" in said.out
-
-
-def test_the_paypal_choices_the_settings_accept_are_the_integrations(tmp_path: Path) -> None:
-    paypal = registry.get("paypal")
-    assert PAYPAL_ENVIRONMENTS == tuple(value for value, _ in paypal.field("environment").choices)
-    assert PAYPAL_CREDENTIALS == tuple(dict.fromkeys(f.group for f in paypal.fields if f.group))
 
 
 # -- a settings path that is not an ordinary file -----------------------------------------------------

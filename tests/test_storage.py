@@ -37,7 +37,7 @@ def test_settings_round_trip_is_versioned_and_human_readable() -> None:
     site.results["activecampaign"] = SavedResult("ok", "Connected.", account_name="Acme", tested_at=1700000000.0)
     store.save(settings)
     text = store.path.read_text()
-    assert json.loads(text)["version"] == 2
+    assert json.loads(text)["version"] == 3
     assert "\n  " in text  # indented, readable
     again = store.load().settings.current()
     assert again.crm == "activecampaign"

@@ -59,7 +59,7 @@ def test_a_restricted_key_that_may_not_read_tokens_passes_with_the_pairing_unche
 def test_saved_settings_are_tested_in_the_sites_chosen_mode() -> None:
     """The dashboard and `check` test a saved profile's active pair with its mode, so live keys
     saved under Test mode (a hand-edited file, an import) are refused, not shown as live."""
-    profile = SiteProfile(name="Site", stripe=True, stripe_mode="test",
+    profile = SiteProfile(name="Site", payments=["stripe"], variants={"stripe": "test"},
                           values={"stripe": {"test.publishable_key": fake.LIVE_PUBLISHABLE_KEY}})
     values = values_for(profile, "stripe", {"stripe.test.secret_key": fake.LIVE_SECRET_KEY})
     result = STRIPE.test(values)

@@ -41,13 +41,13 @@ SECRETS = {
 def main_site(name: str = "Main site") -> SiteProfile:
     """A site with a license, ActiveCampaign, Stripe (test mode) and PayPal (API Signature)."""
     return SiteProfile(
-        name, site_url="https://members.example.com", crm="activecampaign", stripe=True, paypal=True,
-        stripe_mode="test", paypal_environment="sandbox", paypal_credentials="signature",
+        name, site_url="https://members.example.com", crm="activecampaign", payments=["stripe", "paypal"],
+        variants={"stripe": "test", "paypal": "sandbox"}, kinds={"paypal": "signature"},
         values={"license": {"site_url": "https://members.example.com"},
                 "activecampaign": {"account_url": "https://example.api-us1.com"},
                 "stripe": {"test.publishable_key": "pk_test_51PUBLIC", "live.publishable_key": "pk_live_51PUBLIC"},
-                "paypal": {"environment": "sandbox", "api_username": "shop_api1.example.com",
-                           "client_id": "AbCdRestClientId"}},
+                "paypal": {"sandbox.api_username": "shop_api1.example.com",
+                           "sandbox.client_id": "AbCdRestClientId"}},
         options={"activecampaign": {"form": "7", "form_name": "Buyers list"}, "drip": {"tracking": False}},
         results={"license": SavedResult("ok", "Active until 25 November 2027.", account_name="Jane Doe",
                                         tested_at=1_700_000_000.0)})
@@ -135,8 +135,8 @@ def test_export_holds_every_setting_and_no_secret(qtbot, script, tmp_path) -> No
     site = json.loads(data)["site"]
     assert site["values"] == profile.values
     assert site["options"]["activecampaign"]["form"] == "7" and site["options"]["drip"]["tracking"] is False
-    assert (site["site_url"], site["crm"], site["stripe_mode"], site["paypal_environment"]) == (
-        "https://members.example.com", "activecampaign", "test", "sandbox")
+    assert (site["site_url"], site["crm"], site["payments"], site["variants"]) == (
+        "https://members.example.com", "activecampaign", ["stripe", "paypal"], {"stripe": "test", "paypal": "sandbox"})
     assert str(written) in script.told[0] and "No passwords or API keys" in script.told[0]
 
 
@@ -254,7 +254,7 @@ def test_missing_secrets_are_exact_and_enter_them_now_opens_the_wizard_there(qtb
     # This computer has the license key and Stripe's *live* key; the imported setup uses test mode.
     save_site(main_site(), {k: SECRETS[k] for k in ("license.license_key", "stripe.live.secret_key")})
     imported = main_site()
-    imported.paypal = False
+    imported.payments = ["stripe"]
     script.open_path = str(write_export(tmp_path / "site.json", imported))
     controller = start_app(qtbot)
     window = controller.window
@@ -267,7 +267,7 @@ def test_missing_secrets_are_exact_and_enter_them_now_opens_the_wizard_there(qtb
     missing = shown(window, MissingSecretsDialog)
     assert [m.name for m in missing.missing] == ["activecampaign.api_key", "stripe.test.secret_key"]
     text = missing.text.text()
-    assert "ActiveCampaign — API Key" in text and "Stripe — Secret key (test mode)" in text
+    assert "ActiveCampaign — API Key" in text and "Stripe — Secret key (Test mode)" in text
     assert "License" not in text
     assert open_store().store.get("Main site", "license.license_key") == SECRETS["license.license_key"]
     missing.enter_button.click()
@@ -315,16 +315,17 @@ DAMAGED = {
     "binary": (b"\xff\xfe\x00\x81garbage", "is not a site settings file"),
     "other JSON": (b'{"name": "something else"}', "is not a site settings file"),
     "truncated": (GOOD[: len(GOOD) // 2].encode(), "incomplete"),
-    "newer format": (_edited('"format_version": 2', '"format_version": 7'), "newer version"),
-    "wrong type": (_edited('"stripe": true', '"stripe": "yes"'),
-                   "“site.stripe” should be true or false, but it is text"),
+    "newer format": (_edited('"format_version": 3', '"format_version": 7'), "newer version"),
+    "wrong type": (_edited('"payments_later": false', '"payments_later": "yes"'),
+                   "“site.payments_later” should be true or false, but it is text"),
     "unknown CRM": (_edited('"crm": "activecampaign"', '"crm": "mailchimp"'), "does not know ('mailchimp')"),
     "unknown service": (_edited('"values": {', '"values": {"mailchimp": {"list": "1"}, '),
                         "does not know ('mailchimp')"),
     "a secret inside": (_edited('"account_url"', '"api_key"'), "contains a secret (the ActiveCampaign API Key)"),
     "unknown field": (_edited('"test.publishable_key"', '"test.color"'), "'test.color' for Stripe"),
     "unknown entry": (_edited('"note"', '"extra"'), "entry this app does not know: “extra”"),
-    "bad choice": (_edited('"stripe_mode": "test"', '"stripe_mode": "prod"'), "can only be 'test' or 'live'"),
+    "bad choice": (_edited('"stripe": "test"', '"stripe": "prod"'), "“site.variants.stripe” is the Stripe mode “prod”"),
+    "unknown payment service": (_edited('"payments": [', '"payments": ["square", '), "does not know ('square')"),
     "absurd value": (_edited('"site_url": "https://members.example.com"', '"site_url": "' + "a" * 5000 + '"'),
                      "far too long"),
     "too big": (GOOD.encode() + b" " * transfer.MAX_FILE_BYTES, "too big"),
@@ -380,14 +381,15 @@ def test_no_file_makes_the_import_raise_anything_but_a_message(data: bytes) -> N
 def test_missing_secrets_follow_the_services_and_choices_in_use() -> None:
     profile = main_site()
     assert [m.name for m in transfer.missing_secrets(profile, ())] == [
-        "license.license_key", "activecampaign.api_key", "stripe.test.secret_key", "paypal.api_password",
-        "paypal.api_signature"]
-    profile.stripe_mode, profile.paypal_credentials = "live", "rest"
-    present = {"license.license_key", "stripe.test.secret_key", "paypal.api_password"}
+        "license.license_key", "activecampaign.api_key", "stripe.test.secret_key", "paypal.sandbox.api_password",
+        "paypal.sandbox.api_signature"]
+    profile.variants["stripe"], profile.kinds["paypal"] = "live", "rest"
+    present = {"license.license_key", "stripe.test.secret_key", "paypal.sandbox.api_password"}
     missing = transfer.missing_secrets(profile, present)
-    assert [m.name for m in missing] == ["activecampaign.api_key", "stripe.live.secret_key", "paypal.client_secret"]
-    assert [m.describe() for m in missing] == ["ActiveCampaign — API Key", "Stripe — Secret key (live mode)",
-                                               "PayPal — Secret"]
+    assert [m.name for m in missing] == ["activecampaign.api_key", "stripe.live.secret_key",
+                                         "paypal.sandbox.client_secret"]
+    assert [m.describe() for m in missing] == ["ActiveCampaign — API Key", "Stripe — Secret key (Live mode)",
+                                               "PayPal — Secret (Sandbox)"]
     kit = SiteProfile("Kit site", crm="convertkit")
     assert [(m.wizard_field, m.required) for m in transfer.missing_secrets(kit, {"license.license_key"})] == [
         ("convertkit.api_key", True), ("convertkit.api_secret", False)]

@@ -158,7 +158,7 @@ def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, service
     with qtbot.waitSignal(wizard.saved, timeout=5000):
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
     profile = SettingsStore().load().settings.current()
-    assert profile.crm == "drip" and profile.stripe and not profile.paypal
+    assert profile.crm == "drip" and profile.payments == ["stripe"]
     assert profile.results["stripe"].status == "ok"
     assert profile.values["drip"]["account_id"] == services["drip"].credentials()["account_id"]
     site = profile.name
@@ -181,7 +181,7 @@ def test_a_failing_credential_blocks_next_until_continue_untested(qtbot, service
     type_into(qtbot, wizard, values, "license")
     text = run_test(qtbot, wizard, "license")
     assert text.startswith("Credentials rejected") and "license" in text.lower()
-    assert not wizard.license.box.passed()
+    assert not wizard.box("license").passed()
     assert not next_enabled(wizard)
     wizard.license.untested_box.setChecked(True)
     assert next_enabled(wizard)
@@ -201,15 +201,15 @@ def test_editing_a_field_clears_its_stale_result(qtbot, services) -> None:
     run_test(qtbot, wizard, "license")
     assert next_enabled(wizard)
     qtbot.keyClicks(edit(wizard, "license.license_key"), "x")
-    assert wizard.license.box.panel.badge.text.text() == ""
+    assert wizard.box("license").panel.badge.text.text() == ""
     assert not next_enabled(wizard)
 
 
 def test_format_problems_show_while_typing(qtbot) -> None:
     wizard = make_wizard(qtbot)
-    wizard.payments.use_stripe.setChecked(True)
+    wizard.payments.use["stripe"].setChecked(True)
     qtbot.keyClicks(edit(wizard, "stripe.secret_key"), "pk_test_abcdefghijklmnop")
-    note = wizard.payments.stripe.form.notes["secret_key"]
+    note = wizard.box("stripe").form.notes["secret_key"]
     assert not note.isHidden() and "publishable" in note.text().lower()
 
 
@@ -228,7 +228,7 @@ def test_cancel_mid_test_returns_to_idle_at_once(qtbot, services) -> None:
     wizard = make_wizard(qtbot)
     go_next(qtbot, wizard)
     type_into(qtbot, wizard, services["license"].credentials(), "license")
-    box = wizard.license.box
+    box = wizard.box("license")
     qtbot.mouseClick(box.panel.button, Qt.MouseButton.LeftButton)
     assert box.panel.cancel.isVisible() and "Testing" in box.panel.badge.text.text()
     assert not next_enabled(wizard)
@@ -337,7 +337,7 @@ def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbo
         fix.accept()
     after = settings_store.load().settings.sites[site]
     saved = before.sites[site]
-    assert (after.crm, after.stripe, after.values, after.site_url) == (saved.crm, saved.stripe, saved.values,
+    assert (after.crm, after.payments, after.values, after.site_url) == (saved.crm, saved.payments, saved.values,
                                                                        saved.site_url)
     assert {name: result.status for name, result in after.results.items()} == {"license": "ok", "drip": "ok",
                                                                                "stripe": "ok"}

@@ -55,9 +55,9 @@ def test_a_wizard_opened_on_a_locked_keyring_deletes_no_secret_it_never_read(qtb
     controller = start_app(qtbot)
     lockable.locked = True
     wizard = open_wizard(qtbot, controller)
-    assert wizard.payments.stripe.form.values()["secret_key"] == ""  # nothing could be read
+    assert wizard.box("stripe").form.values()["secret_key"] == ""  # nothing could be read
     lockable.locked = False  # the owner unlocks it and types the one key the page needs
-    wizard.payments.stripe.form.inputs["secret_key"].setText(fake.SECRET_KEY)
+    wizard.box("stripe").form.inputs["secret_key"].setText(fake.SECRET_KEY)
     with qtbot.waitSignal(wizard.saved, timeout=5000):
         wizard.accept()
     after = lockable.entries

@@ -14,8 +14,8 @@ TEST = {"publishable_key": fake.PUBLISHABLE_KEY, "secret_key": fake.SECRET_KEY}
 
 def stripe_box(qtbot):
     wizard = make_wizard(qtbot)
-    wizard.payments.use_stripe.setChecked(True)
-    return wizard, wizard.payments.stripe
+    wizard.payments.use["stripe"].setChecked(True)
+    return wizard, wizard.box("stripe")
 
 
 def paste(qtbot, wizard, values: dict[str, str]) -> None:
@@ -39,7 +39,7 @@ def test_live_keys_under_test_mode_are_refused_with_one_click_to_move_them(qtbot
     assert "LIVE MODE" in wizard.findChild(QLabel, "stripe_mode_badge").text()
     assert move.isHidden() and note.isHidden()
     assert "live mode (real payments)" in run_test(qtbot, wizard, "stripe") and box.passed()
-    assert box.current_pairs()["test"] == {"publishable_key": "", "secret_key": ""}  # nothing left behind
+    assert box.values_per_variant()["test"] == {"publishable_key": "", "secret_key": ""}  # nothing left behind
 
 
 def test_each_mode_keeps_its_own_keys_and_result(qtbot, serve) -> None:
@@ -47,9 +47,9 @@ def test_each_mode_keeps_its_own_keys_and_result(qtbot, serve) -> None:
     wizard, box = stripe_box(qtbot)
     paste(qtbot, wizard, TEST)
     assert "test mode" in run_test(qtbot, wizard, "stripe") and box.passed()
-    box.mode.button("live").click()
+    box.variant_choice.button("live").click()
     assert box.form.values() == {"publishable_key": "", "secret_key": ""} and not box.passed()
     assert all(note.isHidden() for note in box.form.notes.values())  # empty is not wrong yet
-    box.mode.button("test").click()
+    box.variant_choice.button("test").click()
     assert box.form.values() == TEST and box.passed()
     assert "test mode" in box.panel.badge.text.text()

@@ -72,6 +72,8 @@ class Integration(ABC):
     default_base_url: ClassVar[str]
     where_to_find: ClassVar[str]  # one sentence: the menu path in the service
     guidance: ClassVar[str] = ""  # extra advice for the credentials page
+    test_button: ClassVar[str] = "&Test connection"  # the wizard's button that runs `test`
+    follows_up: ClassVar[bool] = False  # a pass is followed by `follow_up` (the dashboard runs it)
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
     variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live; the first is a new site's
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
@@ -234,10 +236,10 @@ class Integration(ABC):
         return CheckResult(self.id, status, message, detail, **kw)
 
     def follow_up(self, values: Mapping[str, str], site_url: str, *, timeout: float = DEFAULT_TIMEOUT,
-                  attempt: Attempt | None = None) -> CheckResult | None:
-        """A second check worth making after a pass, about the owner's site (Stripe: does it send
-        events there?); the facts it finds (`Account.extra`) join the saved result. None: nothing."""
-        return None
+                  attempt: Attempt | None = None) -> CheckResult:
+        """The second check worth making after a pass, about the owner's site (Stripe: does it send
+        events there?), where `follows_up`; the facts it finds (`Account.extra`) join the saved result."""
+        raise NotImplementedError
 
     # -- what the dashboard shows ------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class License(Integration):
     default_base_url = DEFAULT_LICENSE_URL
     where_to_find = WHERE
     guidance = ACTIVATIONS
+    test_button = "&Check license"
     fields = (
         Field("email", "License e-mail", WHERE_EMAIL, placeholder="you@example.com", address=True),
         Field("license_key", "Serial Key", WHERE, secret=True),

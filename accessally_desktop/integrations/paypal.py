@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from .base import Integration, Problem, check_transport_url
-from .fields import Field
+from .fields import CredentialKind, Field, Variant
 from .registry import display_name
 from .results import Account, CheckResult
 from .status import Failure, Status
@@ -38,6 +38,8 @@ WHERE_REST = ("At developer.paypal.com: Apps & Credentials, with the Sandbox/Liv
 
 ENVIRONMENTS = ("live", "sandbox")
 ENV_LABELS = {"live": "Live", "sandbox": "Sandbox"}
+# Sandbox and live are two credential sets, each kept and tested on its own (`variants`).
+VARIANTS = (Variant("live", "Live", real_money=True), Variant("sandbox", "Sandbox"))
 OTHER = {"live": "sandbox", "sandbox": "live"}
 HOSTS = {
     ("live", "nvp"): "https://api-3t.paypal.com",
@@ -53,6 +55,11 @@ SETS = {
 }
 SET_LABELS = {"signature": "API Signature credentials", "rest": "REST app Client ID and Secret"}
 SHORT_LABELS = {"signature": "API Signature credentials", "rest": "REST app credentials"}
+KINDS = (  # the API Signature first: it is what AccessAlly's PayPal Express uses
+    CredentialKind("signature", "API Signature (username, password, signature)", SHORT_LABELS["signature"],
+                   WHERE_SIGNATURE),
+    CredentialKind("rest", "REST app (client ID, secret)", SHORT_LABELS["rest"], WHERE_REST),
+)
 
 _USERNAME = re.compile(r"^[^@\s]+_api\d*\.[^@\s]+$")
 _LOOKS_LIKE_CLIENT_ID = re.compile(r"^A[A-Za-z0-9_-]{59,}$")
@@ -73,9 +80,11 @@ class PayPal(Integration):
     kind = "payment"
     default_base_url = HOSTS[("live", "rest")]
     where_to_find = WHERE_SIGNATURE
+    variants = VARIANTS
+    variant_key = "environment"
+    default_variant = "live"
+    kinds = KINDS
     fields = (
-        Field("environment", "Environment", "Live takes real payments; Sandbox is PayPal's test system with its own "
-              "credentials.", choices=(("live", "Live"), ("sandbox", "Sandbox")), default="live"),
         Field("api_username", "API Username", WHERE_SIGNATURE, required=False, group="signature",
               placeholder="name_api1.example.com"),
         Field("api_password", "API Password", WHERE_SIGNATURE, secret=True, required=False, group="signature"),

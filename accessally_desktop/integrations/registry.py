@@ -30,15 +30,21 @@ _DECLARED_ELSEWHERE: dict[str, Integration] = {}  # services registered at run t
 NO_CRM = "none"  # the CRM choice "AccessAlly Managed": no CRM service at all
 NO_CRM_NAME = "AccessAlly Managed"
 SERVICE_IDS: tuple[str, ...] = ()
-CRM_IDS: tuple[str, ...] = ()
-PAYMENT_IDS: tuple[str, ...] = ()
+LICENSE_IDS: tuple[str, ...] = ()  # every site uses these
+CRM_IDS: tuple[str, ...] = ()  # a site uses one of these, or NO_CRM
+PAYMENT_IDS: tuple[str, ...] = ()  # a site uses any of these
 
 
 def _list_services() -> None:
-    global SERVICE_IDS, CRM_IDS, PAYMENT_IDS
+    global SERVICE_IDS, LICENSE_IDS, CRM_IDS, PAYMENT_IDS
     SERVICE_IDS = tuple(_SERVICES)
-    CRM_IDS = tuple(i for i, (_, _, kind) in _SERVICES.items() if kind == "crm")
-    PAYMENT_IDS = tuple(i for i, (_, _, kind) in _SERVICES.items() if kind == "payment")
+    LICENSE_IDS, CRM_IDS, PAYMENT_IDS = (tuple(i for i in _SERVICES if kind_of(i) == kind)
+                                         for kind in ("license", "crm", "payment"))
+
+
+def kind_of(service_id: str) -> str:
+    """"license", "crm" or "payment", without loading the service's module; KeyError for an unknown id."""
+    return _SERVICES[service_id][2]
 
 
 _list_services()

@@ -56,6 +56,7 @@ class Stripe(Integration):
     where_to_find = WHERE
     rate_limit = RateLimit("about 100 requests a second (25 in test mode)", retry="in a few seconds")
     variants = MODES
+    follows_up = True  # is the site's webhook there? (`webhook_status`)
     secret_shapes = (r"((?:sk|rk)_(?:test_|live_)?)[A-Za-z0-9]{8,}", r"(whsec_)[A-Za-z0-9]+")
     public_shapes = (r"(pk_(?:test_|live_)?)[A-Za-z0-9]{8,}",)
     fields = (
@@ -218,6 +219,10 @@ class Stripe(Integration):
                 "disabled": "⚠ Webhook for this site is DISABLED: Stripe is not telling AccessAlly about payments",
                 "missing": "⚠ No webhook for this site: Stripe is not telling AccessAlly about payments",
                 }.get(webhook, f"Webhook: {webhook}")
+
+    def follow_up(self, values: Mapping[str, str], site_url: str, *, timeout: float = DEFAULT_TIMEOUT,
+                  attempt: Attempt | None = None) -> CheckResult:
+        return self.webhook_status(dict(values), site_url, timeout=timeout, attempt=attempt)
 
     def webhook_status(self, values: dict[str, str], site_url: str, *, timeout: float = DEFAULT_TIMEOUT,
                        attempt: Attempt | None = None) -> CheckResult:

@@ -43,10 +43,10 @@ NEXT_STEP = {
 
 
 def mode_text(service_id: str, result: SavedResult | None, profile: SiteProfile) -> str:
-    if service_id == "stripe":
-        return f"{profile.stripe_mode} mode"
-    if service_id == "paypal":
-        return profile.paypal_environment
+    """The active variant's name ("Live mode"); else the mode the last test reported, if any."""
+    variant = profile.variant(service_id)
+    if variant:
+        return next(v.label for v in registry.get(service_id).variants if v.id == variant)
     return result.mode if result and result.mode else ""
 
 

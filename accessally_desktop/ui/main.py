@@ -323,25 +323,28 @@ class AppController(QObject):
             self._show_row(result.service)
             return
         self._record(site, result)
-        if result.service == "stripe" and result.ok and self.profile.site_url:
-            self._check_webhook(site, values)
+        if result.ok and self.profile.site_url:
+            self._follow_up(site, result.service, values)
 
-    def _check_webhook(self, site: str, values: dict[str, str]) -> None:
-        stripe = registry.get("stripe")
-        site_url = self.profile.site_url
-        test = LiveTest("stripe", lambda attempt: stripe.webhook_status(values, site_url, attempt=attempt),
-                        timeout=self.test_timeout, parent=self)
-        test.finished.connect(lambda result: self._webhook_checked(site, test, result))
-
-    def _webhook_checked(self, site: str, test: LiveTest, result: CheckResult) -> None:
-        test.deleteLater()
-        saved = self.settings.sites.get(site, SiteProfile(site)).results.get("stripe")
-        if saved is None or not result.ok or "webhook" not in result.account.extra:
+    def _follow_up(self, site: str, service_id: str, values: dict[str, str]) -> None:
+        """The service's second check after a pass (Stripe's webhook), when it declares one."""
+        integration, site_url = registry.get(service_id), self.profile.site_url
+        if not integration.follows_up:
             return
-        saved.extra["webhook"] = str(result.account.extra["webhook"])
+        test = LiveTest(service_id, lambda attempt: integration.follow_up(values, site_url, attempt=attempt),
+                        timeout=self.test_timeout, parent=self)
+        test.finished.connect(lambda result: self._followed_up(site, service_id, test, result))
+
+    def _followed_up(self, site: str, service_id: str, test: LiveTest, result: CheckResult) -> None:
+        """The facts the follow-up found join the saved pass (a failed one changes nothing)."""
+        test.deleteLater()
+        saved = self.settings.sites.get(site, SiteProfile(site)).results.get(service_id)
+        if saved is None or not result.ok or not result.account.extra:
+            return
+        saved.extra.update({k: str(v) for k, v in result.account.extra.items()})
         self.save_settings()
         if site == self.site:
-            self._show_row("stripe")
+            self._show_row(service_id)
 
     def _record(self, site: str, result: CheckResult) -> None:
         profile = self.settings.sites.get(site)

@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+from ..integrations import registry
+
 
 class PageId(IntEnum):
     WELCOME = 0
@@ -14,8 +16,5 @@ class PageId(IntEnum):
 
 def page_for(service_id: str) -> PageId:
     """The wizard page where a service's credentials are entered."""
-    if service_id == "license":
-        return PageId.LICENSE
-    if service_id in ("stripe", "paypal"):
-        return PageId.PAYMENTS
-    return PageId.CRM_CREDENTIALS
+    return {"license": PageId.LICENSE, "payment": PageId.PAYMENTS}.get(registry.kind_of(service_id),
+                                                                        PageId.CRM_CREDENTIALS)

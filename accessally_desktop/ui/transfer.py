@@ -74,11 +74,11 @@ def describe(profile: SiteProfile) -> list[tuple[str, str]]:
     else:
         crm = registry.display_name(profile.crm) if profile.crm in registry.CRM_IDS else "not chosen yet"
     payments = []
-    if profile.stripe:
-        payments.append(f"Stripe ({profile.stripe_mode} mode)")
-    if profile.paypal:
-        kind = "API Signature" if profile.paypal_credentials == "signature" else "REST app"
-        payments.append(f"PayPal ({profile.paypal_environment}, {kind})")
+    for service_id in (s for s in registry.PAYMENT_IDS if s in profile.payments):
+        integration = registry.get(service_id)
+        chosen = [v.label for v in integration.variants if v.id == profile.variant(service_id)]
+        chosen += [k.short_label for k in integration.kinds if k.id == profile.kind(service_id)]
+        payments.append(integration.name + (f" ({', '.join(chosen)})" if chosen else ""))
     paying = ", ".join(payments) or ("set up later" if profile.payments_later else "none")
     return [("Site", profile.name), ("Site address", profile.site_url or "not entered yet"), ("CRM", crm),
             ("Payments", paying), ("Also included", "account IDs and addresses, CRM Integration options")]

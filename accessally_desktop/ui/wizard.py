@@ -1,31 +1,27 @@
 """The Get Started setup wizard: license, CRM, payments, summary; Finish saves everything at once.
 
 Pages have explicit ids and one `next_page` function holds the page graph. Every input is a
-wizard field named "<service id>.<field>" (plus crm.provider, payments.*, stripe.mode,
-paypal.environment), so tests and later pages read the same names.
+wizard field named "<service id>.<field>" (plus crm.provider, payments.<id>, payments.later, and a
+service's variant and credential kind: see `service_box`), so tests and later pages read the same names.
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QButtonGroup,
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QRadioButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -36,23 +32,24 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..integrations.characters import shorten
-from ..integrations.options import Pick
 from ..integrations.redaction import secret_shape_in
-from ..settings import MAX_SITE_NAME, STRIPE_MODES, SavedResult, Settings, SiteProfile
+from ..settings import MAX_SITE_NAME, SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
     Storage,
     saved_result,
     secret_names,
     stored_name,
+    variants,
+    with_unmoved,
 )
 from .pages import PageId, page_for
-from .widgets import StatusBadge, plain_text, result_text, scrolling, set_by_key
-from .workers import LiveTest, submit
+from .service_box import ChoiceGroup, ServiceBox, Tested, heading
+from .widgets import StatusBadge, plain_text, result_text, scrolling
+from .workers import submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult, Integration
-    from .forms import CredentialsForm
 
 log = logging.getLogger(__name__)
 
@@ -68,201 +65,11 @@ def next_page(current: PageId, crm: str) -> int:
     return current + 1
 
 
-class ChoiceGroup(QWidget):
-    """Radio buttons with one string `value` property, so a choice can be a wizard field."""
-
-    valueChanged = Signal(str)
-
-    def __init__(self, choices: list[tuple[str, str]], title: str, parent: QWidget | None = None,
-                 horizontal: bool = False) -> None:
-        super().__init__(parent)
-        self._group = QButtonGroup(self)
-        self._buttons: dict[str, QRadioButton] = {}
-        layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for value, label in choices:
-            button = QRadioButton(label)
-            button.setObjectName(f"choice_{value}")
-            self._group.addButton(button)
-            self._buttons[value] = button
-            layout.addWidget(button)
-            button.toggled.connect(lambda on, v=value: on and self.valueChanged.emit(v))
-        if horizontal:
-            layout.addStretch(1)
-        self.setAccessibleName(title)
-
-    def get_value(self) -> str:
-        return next((v for v, b in self._buttons.items() if b.isChecked()), "")
-
-    def set_value(self, value: str) -> None:
-        if value in self._buttons:
-            self._buttons[value].setChecked(True)
-
-    def button(self, value: str) -> QRadioButton:
-        return self._buttons[value]
-
-    value = Property(str, get_value, set_value, notify=valueChanged)
-
-
-@dataclass
-class Tested:
-    """A result and the exact values it was for: editing any value makes it stale."""
-
-    values: dict[str, str]
-    result: CheckResult
-
-
-class ServiceBox(QWidget):
-    """One service's form, live-test panel and results, shared by the credential pages.
-
-    Signals: changed() when its values or result change (the page re-checks Next).
-    """
-
-    changed = Signal()
-
-    def __init__(self, wizard: SetupWizard, service_id: str, *, button: str = "&Test connection",
-                 fields=None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from .forms import CheckPanel, CredentialsForm  # with the first credential page, not the wizard
-
-        self.wizard = wizard
-        self.service_id = service_id
-        self.integration = registry.get(service_id)
-        self.form = CredentialsForm(self.integration, fields)
-        self.panel = CheckPanel(service_id, button)
-        self._running: LiveTest | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        where = _heading(f"<b>{self.tr('Where to find it')}:</b> {self.integration.where_to_find}")
-        where.setObjectName(f"where_{service_id}")
-        layout.addWidget(where)
-        if self.integration.guidance:  # every service's advice, shown with its fields
-            guidance = _heading(self.integration.guidance)
-            guidance.setObjectName(f"guidance_{service_id}")
-            layout.addWidget(guidance)
-        layout.addWidget(self.form)
-        layout.addWidget(self.panel)
-        self._pickers = {}  # field -> its ResultPicker: picks a test can settle (Drip's account)
-        for option in self.integration.options:
-            if isinstance(option, Pick) and option.field:
-                from .option_widgets import ResultPicker
-
-                picker = ResultPicker(service_id, self.integration.name, option)
-                picker.picked.connect(lambda item, field=option.field: self._picked(field, item))
-                layout.addWidget(picker)
-                self._pickers[option.field] = picker
-        submit(self.integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
-        self.form.edited.connect(self._edited)
-        self.panel.start_requested.connect(self.start_test)
-        self.panel.cancel_requested.connect(self.cancel_test)
-        demo = (wizard.sandbox or {}).get(service_id)
-        if demo:
-            fill = QPushButton(self.tr("Fill in the sandbox's demo values"))
-            fill.setObjectName(f"demo_{service_id}")
-            fill.clicked.connect(lambda: self.fill(dict(demo)))
-            from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
-
-            layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
-
-    def fill(self, values: dict[str, str]) -> None:
-        self.form.set_values(values)
-
-    def forms(self) -> list[CredentialsForm]:
-        """Its credential forms: PayPal has one more per kind of credentials."""
-        return [self.form]
-
-    # values may be supplemented by a page (PayPal's environment lives in another form)
-    def values(self) -> dict[str, str]:
-        return self.form.values()
-
-    def register(self, page: QWizardPage) -> None:
-        for name, widget in self.form.inputs.items():
-            prop = "currentData" if isinstance(widget, QComboBox) else "text"
-            signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.textChanged
-            page.registerField(f"{self.service_id}.{name}", widget, prop, signal)
-
-    def tested(self) -> Tested | None:
-        return self.wizard.tested.get(self.service_id)
-
-    def current_result(self) -> CheckResult | None:
-        tested = self.tested()
-        if tested and tested.values == self.integration.check_format(self.values()).values:
-            return tested.result
-        return None
-
-    def passed(self) -> bool:
-        result = self.current_result()
-        return result is not None and result.ok
-
-    def start_test(self) -> None:
-        report = self.integration.check_format(self.values())
-        self.form.show_problems(all_fields=True)
-        if not report.ok:
-            self.panel.show_result(integrations.CheckResult(self.service_id, Status.INVALID_FORMAT,
-                                                            report.errors[0].message))
-            return
-        self.cancel_test()
-        self.panel.set_running(True)
-        test = LiveTest(self.service_id, lambda attempt: self.integration.test(report.values, attempt=attempt),
-                        timeout=self.wizard.test_timeout, parent=self)
-        test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
-        self._running = test
-
-    def cancel_test(self) -> None:
-        if self._running is not None:
-            running, self._running = self._running, None
-            running.cancel()
-            self.panel.set_running(False)
-            self.panel.show_result(integrations.CheckResult(self.service_id, Status.CANCELLED,
-                                                            "The test was cancelled."))
-
-    @property
-    def running(self) -> bool:
-        return self._running is not None
-
-    def _finished(self, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:
-        test.deleteLater()
-        if test is not self._running:
-            return  # cancelled or superseded: its answer no longer matters
-        self._running = None
-        self.panel.set_running(False)
-        self.wizard.tested[self.service_id] = Tested(values, result)
-        self.wizard.untested.discard(self.service_id)
-        self.panel.show_result(result)
-        self.on_result(result)
-        self.changed.emit()
-
-    def on_result(self, result: CheckResult) -> None:
-        """A pass that settled a field pick (the one account a token sees) fills that field, and the
-        pass counts for the values with it; several items are offered to pick from."""
-        for name, picker in self._pickers.items():
-            picker.offer(result.choices, self.values().get(name, ""))
-            if result.ok and result.account.id and not self.values().get(name):
-                tested = self.wizard.tested[self.service_id]
-                self.wizard.tested[self.service_id] = Tested({**tested.values, name: result.account.id}, result)
-                self.form.set_values({name: result.account.id})
-
-    def _picked(self, field: str, item: str) -> None:
-        if item:
-            self.form.set_values({field: item})
-            self.start_test()
-
-    def _edited(self) -> None:
-        if self.service_id in self.wizard.tested and self.current_result() is None:
-            self.panel.show_result(None)  # the shown result was for other values
-        self.changed.emit()
-
-    def show_saved(self) -> None:
-        result = self.current_result()
-        if result is not None:
-            self.panel.show_result(result)
-
-
 class LazyPage(QWizardPage):
     """A page that builds its widgets when first shown, or first asked for: opening the wizard
     builds only the page it starts on, not a dozen credential forms.
 
-    Asking for a widget the page has not built yet (`wizard.payments.stripe`) builds the page
+    Asking for a widget the page has not built yet (`wizard.payments.payment_boxes`) builds the page
     first (`__getattr__`), so callers need not know which pages were shown.
     """
 
@@ -340,28 +147,27 @@ class CredentialPage(LazyPage):
         return box
 
 
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
-    label.setOpenExternalLinks(True)
-    set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
-    return label
-
-
 def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
     """Says plainly that this is a sandbox, and lists the demo values that pass."""
     rows = "".join(
         f"<tr><td><b>{registry.get(sid).name}</b></td><td>"
-        + "<br>".join(f"{registry.get(sid).field(k).label}: <code>{v}</code>" for k, v in values.items() if v)
+        + "<br>".join(f"{_label(registry.get(sid), k)}: <code>{v}</code>" for k, v in values.items() if v)
         + "</td></tr>" for sid, values in demo.items())
-    label = _heading(
+    label = heading(
         "<p style='background:#fff3cd; color:#5c4400; padding:6px'><b>SANDBOX</b> — every service is a local "
         "stand-in on this computer. Nothing reaches real services, and nothing touches your real sites, "
         "settings or keyring. Use the demo values below (each page has a button that fills them in); change "
         "one character to see a failure.</p><table cellspacing='4'>" + rows + "</table>")
     label.setObjectName("sandbox_banner")
     return label
+
+
+def _label(integration: Integration, name: str) -> str:
+    """A demo value's label: its field's, or the variant's choice ("Environment")."""
+    try:
+        return integration.field(name).label
+    except KeyError:
+        return name.capitalize()
 
 
 class WelcomePage(QWizardPage):
@@ -372,18 +178,19 @@ class WelcomePage(QWizardPage):
         self.setSubTitle(self.tr("Connect your license, your CRM and your payment processor. "
                                  "Each connection is tested live before you go on."))
         layout = QVBoxLayout(self)
-        layout.addWidget(_heading(self.tr(
+        def names(service_ids: tuple[str, ...]) -> str:  # from the registry: no service module loads here
+            shown = [html.escape(registry.display_name(s)) for s in service_ids]
+            return ", ".join(shown[:-1]) + self.tr(" or ") + shown[-1] if len(shown) > 1 else "".join(shown)
+
+        layout.addWidget(heading(self.tr(
             "<p>Have these at hand (each is checked as you enter it):</p><ul>"
             "<li><b>Your AccessAlly license key</b> — in your AccessAlly customer account "
             "(<a href='https://accessally.com'>accessally.com</a>), and your site's address.</li>"
-            "<li><b>Your CRM's API credentials</b> — Keap, Ontraport, ActiveCampaign, ConvertKit/Kit or Drip. "
-            "The next pages say where each one is found.</li>"
-            "<li><b>Your payment keys</b> — Stripe: Developers &gt; API keys "
-            "(<a href='https://dashboard.stripe.com/apikeys'>dashboard.stripe.com/apikeys</a>); PayPal: "
-            "API Signature credentials (<a href='https://www.paypal.com/businessprofile/mytools/apiaccess'>"
-            "Account Settings &gt; API access</a>) or a REST app.</li></ul>"
+            "<li><b>Your CRM's API credentials</b> — %s. The next pages say where each one is found.</li>"
+            "<li><b>Your payment keys</b> — %s. The payments page says where to find them.</li></ul>"
             "<p>Nothing is saved until you click <b>Finish</b>. Secrets go to your system keyring, "
-            "never into a file. You can run this wizard again at any time.</p>")))
+            "never into a file. You can run this wizard again at any time.</p>") % (names(registry.CRM_IDS),
+                                                                                 names(registry.PAYMENT_IDS))))
         if wizard.sandbox:
             layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
         self.site_label = plain_text(QLabel())  # the site's name, as typed
@@ -402,19 +209,21 @@ class LicensePage(CredentialPage):
                                  "address, then click Check license."))
 
     def build(self) -> None:
-        self.box = self.watch(ServiceBox(self.setup, "license", button="&Check license"))
+        self.license_boxes = {service_id: self.watch(ServiceBox(self.setup, service_id))
+                              for service_id in registry.LICENSE_IDS}
         layout = QVBoxLayout(self)
-        layout.addWidget(self.box)
+        site_url = self.setup.profile.site_url
+        for box in self.license_boxes.values():
+            layout.addWidget(box)
+            self.setup.prefill(box)
+            if site_url and "site_url" in box.form.inputs and not box.form.values()["site_url"]:
+                box.form.set_values({"site_url": site_url})  # the site's address, wherever it was entered
         layout.addStretch(1)
         layout.addWidget(self.untested_box)
-        self.setup.prefill(self.box)
-        profile = self.setup.profile
-        if not profile.values.get("license", {}).get("site_url") and profile.site_url:
-            self.box.form.set_values({"site_url": profile.site_url})
-        self.untested_box.setChecked("license" in self.setup.untested)
+        self.untested_box.setChecked(bool(set(self.license_boxes) & self.setup.untested))
 
     def boxes(self) -> list[ServiceBox]:
-        return [self.box]
+        return list(self.license_boxes.values())
 
 
 class CrmPage(LazyPage):
@@ -492,230 +301,73 @@ class CrmCredentialsPage(CredentialPage):
         return [self.crm_box(crm)] if crm in registry.CRM_IDS else []
 
 
-class PayPalBox(ServiceBox):
-    """PayPal: environment, then API Signature (what AccessAlly's PayPal Express uses) or a REST app."""
-
-    SETS = (("signature", "API Signature (username, password, signature)"), ("rest", "REST app (client ID, secret)"))
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        integration = registry.get("paypal")
-        groups = {f.group for f in integration.fields}
-        common = tuple(f for f in integration.fields if not f.group)
-        super().__init__(wizard, "paypal", fields=common)
-        self.kind = ChoiceGroup([(v, self.tr(label)) for v, label in self.SETS], self.tr("PayPal credentials"))
-        self.kind.setObjectName("paypal_credentials")
-        self.sets: dict[str, CredentialsForm] = {}
-        self.set_stack = QStackedWidget()
-        for value, _ in self.SETS:
-            fields = tuple(f for f in integration.fields if f.group == value) if value in groups else ()
-            form = type(self.form)(integration, fields)
-            form.edited.connect(self._edited)
-            self.sets[value] = form
-            self.set_stack.addWidget(form)
-        self.kind.valueChanged.connect(self._kind_changed)
-        below = self.layout().indexOf(self.form)  # under the where-to-find and the advice
-        self.layout().insertWidget(below, self.kind)
-        self.layout().insertWidget(below + 1, self.set_stack)
-        self.kind.set_value("signature")
-
-    def register(self, page: QWizardPage) -> None:
-        super().register(page)
-        for form in self.sets.values():
-            for name, widget in form.inputs.items():
-                page.registerField(f"paypal.{name}", widget, "text", widget.textChanged)
-        page.registerField("paypal.credentials", self.kind, "value", self.kind.valueChanged)
-
-    def forms(self) -> list[CredentialsForm]:
-        return [self.form, *self.sets.values()]
-
-    def _kind_changed(self, value: str) -> None:
-        self.set_stack.setCurrentWidget(self.sets[value])
-        self._edited()
-
-    def values(self) -> dict[str, str]:
-        """Only the chosen set counts: the other is left blank so the test checks what is shown."""
-        values = self.form.values()
-        values.update(self.sets[self.kind.get_value() or "signature"].values())
-        return values
-
-    def all_values(self) -> dict[str, str]:
-        values = self.form.values()
-        for form in self.sets.values():
-            values.update(form.values())
-        return values
-
-    def fill(self, values: dict[str, str]) -> None:
-        self.kind.set_value("rest" if values.get("client_id") else "signature")
-        self.set_all_values(values)
-
-    def set_all_values(self, values: dict[str, str]) -> None:
-        self.form.set_values(values)
-        for form in self.sets.values():
-            form.set_values({k: v for k, v in values.items() if k in form.inputs})
-
-
-class StripeBox(ServiceBox):
-    """Stripe keeps a pair of keys per mode (the service's `variants`); the mode switch shows, and
-    tests, the active pair. Each mode keeps its own result, and keys pasted under the wrong mode
-    are refused by the format check with one click to move them to their mode."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard, "stripe")
-        self.modes = {v.id: v for v in self.integration.variants}
-        self.pairs: dict[str, dict[str, str]] = {mode: {} for mode in self.modes}
-        self.loaded: dict[str, dict[str, str]] = {mode: {} for mode in self.modes}  # as saved: what a move restores
-        self.results: dict[str, Tested] = {}  # the other modes' results, kept while they are not shown
-        self.mode = ChoiceGroup([(v.id, self.tr(v.label)) for v in self.modes.values()], self.tr("Stripe mode"),
-                                horizontal=True)
-        self.mode.setObjectName("stripe_mode")
-        self.badge = QLabel()
-        self.badge.setObjectName("stripe_mode_badge")
-        self.move_keys = QPushButton()
-        self.move_keys.setObjectName("stripe_move_keys")
-        self.move_keys.setVisible(False)
-        self.move_keys.clicked.connect(self._move_keys)
-        row = QHBoxLayout()
-        row.addWidget(self.mode, 1)
-        row.addWidget(self.badge)
-        below = self.layout().indexOf(self.form)  # under the where-to-find and the advice
-        self.layout().insertLayout(below, row)
-        from PySide6.QtCore import Qt  # with the payments page, not the wizard (see ServiceBox)
-
-        self.layout().insertWidget(below + 1, self.move_keys, 0, Qt.AlignmentFlag.AlignLeft)
-        self._mode = next(iter(self.modes))
-        self.mode.set_value(self._mode)
-        self._show_mode()
-        self.mode.valueChanged.connect(self._switch)
-        self.form.edited.connect(self._offer_move)
-
-    def values(self) -> dict[str, str]:
-        return {**self.form.values(), self.integration.variant_key: self._mode}
-
-    def register(self, page: QWizardPage) -> None:
-        super().register(page)
-        page.registerField("stripe.mode", self.mode, "value", self.mode.valueChanged)
-
-    def _switch(self, mode: str) -> None:
-        if mode == self._mode:
-            return
-        self.pairs[self._mode] = self.form.values()
-        shown = self.wizard.tested.pop(self.service_id, None)
-        if shown is not None:
-            self.results[self._mode] = shown
-        if mode in self.results:
-            self.wizard.tested[self.service_id] = self.results.pop(mode)
-        self._mode = mode
-        self._show_mode()
-        self.form.set_values({f.name: self.pairs[mode].get(f.name, "") for f in self.integration.fields})
-        self.form.forget_edits()  # the other mode's empty fields are not mistakes yet
-        self.panel.show_result(self.current_result())
-        self.changed.emit()
-
-    def _offer_move(self) -> None:
-        keys_mode = self.integration.variant_for(self.form.values())
-        wrong = keys_mode in self.modes and keys_mode != self._mode
-        if wrong:
-            self.move_keys.setText(self.tr("Move these keys to %s") % self.tr(self.modes[keys_mode].label))
-        self.move_keys.setVisible(wrong)
-
-    def _move_keys(self) -> None:
-        """Keys pasted under the other mode go to their mode; this mode keeps the keys it had."""
-        keys_mode = self.integration.variant_for(self.form.values())
-        if keys_mode not in self.modes or keys_mode == self._mode:
-            return
-        self.pairs[keys_mode] = self.form.values()
-        self.form.set_values({f.name: self.loaded[self._mode].get(f.name, "") for f in self.integration.fields})
-        self.mode.set_value(keys_mode)  # -> _switch, which shows the moved keys
-        self.form.show_problems(all_fields=True)
-
-    def _show_mode(self) -> None:
-        self.form.context = {self.integration.variant_key: self._mode}
-        real = self.modes[self._mode].real_money
-        self.badge.setText(self.tr("● LIVE MODE — real payments") if real else self.tr("● TEST MODE — no real money"))
-        self.badge.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
-                                 + ("background: #1b7f3b;" if real else "background: #b35c00;"))
-        self.badge.setAccessibleName(self.badge.text())
-
-    def current_pairs(self) -> dict[str, dict[str, str]]:
-        pairs = {mode: dict(values) for mode, values in self.pairs.items()}
-        pairs[self._mode] = self.form.values()
-        return pairs
-
-    def load_pairs(self, pairs: dict[str, dict[str, str]], mode: str) -> None:
-        self.pairs = {m: dict(pairs.get(m, {})) for m in self.modes}
-        self.loaded = {m: dict(values) for m, values in self.pairs.items()}
-        self._mode = mode if mode in self.modes else next(iter(self.modes))
-        self.mode.blockSignals(True)
-        self.mode.set_value(self._mode)
-        self.mode.blockSignals(False)
-        self._show_mode()
-        self.form.set_values({f.name: self.pairs[self._mode].get(f.name, "") for f in self.integration.fields})
-
-
 class PaymentsPage(CredentialPage):
+    """Every payment service, each with a "Use …" box, and "Set up payments later"."""
+
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.setObjectName("page_payments")
         self.setTitle(self.tr("Connect your payment processor"))
-        self.setSubTitle(self.tr("Use Stripe, PayPal, or both. Test each one before you go on."))
+        names = [registry.display_name(s) for s in registry.PAYMENT_IDS]
+        either = self.tr("Use %s, or several.") % self.tr(" or ").join(names) if len(names) > 1 else ""
+        self.setSubTitle(self.tr("%s Test each one before you go on.") % either if either
+                         else self.tr("Test it before you go on."))
 
     def build(self) -> None:
-        wizard = self.setup
-        self.use_stripe = QCheckBox(self.tr("Use &Stripe"))
-        self.use_stripe.setObjectName("use_stripe")
-        self.use_paypal = QCheckBox(self.tr("Use &PayPal"))
-        self.use_paypal.setObjectName("use_paypal")
+        wizard, profile = self.setup, self.setup.profile
         self.later = QCheckBox(self.tr("Set up payments &later"))
         self.later.setObjectName("payments_later")
-        self.registerField("payments.stripe", self.use_stripe)
-        self.registerField("payments.paypal", self.use_paypal)
         self.registerField("payments.later", self.later)
-        self.stripe = self.watch(StripeBox(wizard))
-        self.paypal = self.watch(PayPalBox(wizard))
-        self.paypal.form.inputs["environment"].setObjectName("paypal.environment")
-        self.stripe_group = QGroupBox(self.tr("Stripe"))
-        QVBoxLayout(self.stripe_group).addWidget(self.stripe)
-        self.paypal_group = QGroupBox(self.tr("PayPal"))
-        QVBoxLayout(self.paypal_group).addWidget(self.paypal)
+        self.use: dict[str, QCheckBox] = {}
+        self.payment_boxes: dict[str, ServiceBox] = {}
+        self.groups: dict[str, QGroupBox] = {}
         choices = QHBoxLayout()
-        for box in (self.use_stripe, self.use_paypal, self.later):
-            choices.addWidget(box)
-            box.toggled.connect(self._choices_changed)
-        choices.addStretch(1)
         content = QWidget()
         column = QVBoxLayout(content)
-        column.addWidget(self.stripe_group)
-        column.addWidget(self.paypal_group)
+        for service_id in registry.PAYMENT_IDS:
+            name = registry.display_name(service_id)
+            use = self.use[service_id] = QCheckBox(self.tr("Use &%s") % name)
+            use.setObjectName(f"use_{service_id}")
+            self.registerField(f"payments.{service_id}", use)
+            box = self.payment_boxes[service_id] = self.watch(ServiceBox(wizard, service_id))
+            group = self.groups[service_id] = QGroupBox(name)
+            QVBoxLayout(group).addWidget(box)
+            choices.addWidget(use)
+            column.addWidget(group)
+        choices.addWidget(self.later)
+        choices.addStretch(1)
         column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(choices)
         layout.addWidget(scrolling(content), 1)
         layout.addWidget(self.untested_box)
-        for service_id in ("stripe", "paypal"):
-            wizard.prefill(getattr(self, service_id))
-        profile = wizard.profile
-        self.use_stripe.setChecked(profile.stripe)
-        self.use_paypal.setChecked(profile.paypal)
+        for service_id, box in self.payment_boxes.items():
+            wizard.prefill(box)
+            self.use[service_id].setChecked(service_id in profile.payments)
         self.later.setChecked(profile.payments_later)
-        self.untested_box.setChecked(bool({"stripe", "paypal"} & wizard.untested))
+        self.untested_box.setChecked(bool(set(self.payment_boxes) & wizard.untested))
+        for check in (*self.use.values(), self.later):
+            check.toggled.connect(self._choices_changed)
         self._choices_changed()
 
     def _choices_changed(self) -> None:
         later = self.later.isChecked()
-        for box in (self.use_stripe, self.use_paypal):
-            box.setEnabled(not later)
-        self.stripe_group.setVisible(self.use_stripe.isChecked() and not later)
-        self.paypal_group.setVisible(self.use_paypal.isChecked() and not later)
+        for service_id, use in self.use.items():
+            use.setEnabled(not later)
+            self.groups[service_id].setVisible(use.isChecked() and not later)
         self.completeChanged.emit()
 
-    def boxes(self) -> list[ServiceBox]:
+    def chosen(self) -> list[str]:
+        """The payment services in use, as ticked now."""
         if self.later.isChecked():
             return []
-        return [box for box, on in ((self.stripe, self.use_stripe.isChecked()),
-                                    (self.paypal, self.use_paypal.isChecked())) if on]
+        return [service_id for service_id, use in self.use.items() if use.isChecked()]
+
+    def boxes(self) -> list[ServiceBox]:
+        return [self.payment_boxes[service_id] for service_id in self.chosen()]
 
     def isComplete(self) -> bool:
-        if not (self.later.isChecked() or self.use_stripe.isChecked() or self.use_paypal.isChecked()):
+        if not (self.later.isChecked() or self.chosen()):
             return False
         return super().isComplete()
 
@@ -834,43 +486,34 @@ class SetupWizard(QWizard):
 
     def box(self, service_id: str) -> ServiceBox:
         """A service's box, building its page (filled from the saved setup) if it was not shown yet."""
-        if service_id == "license":
-            return self.license.box
-        if service_id in ("stripe", "paypal"):
-            return getattr(self.payments, service_id)
-        return self.crm_credentials.crm_box(service_id)
+        kind = registry.kind_of(service_id)
+        if kind == "crm":
+            return self.crm_credentials.crm_box(service_id)
+        return (self.license.license_boxes if kind == "license" else self.payments.payment_boxes)[service_id]
 
     def boxes(self) -> dict[str, ServiceBox]:
         """The service boxes built so far."""
-        built = {"license": self.license.box} if self.license.built else {}
+        built = dict(self.license.license_boxes) if self.license.built else {}
         if self.crm_credentials.built:
             built.update(self.crm_credentials.crm_boxes)
         if self.payments.built:
-            built.update(stripe=self.payments.stripe, paypal=self.payments.paypal)
+            built.update(self.payments.payment_boxes)
         return built
 
     def services_in_use(self) -> list[str]:
         crm = self.chosen_crm()
         self.payments.ensure_built()
-        services = ["license"] + ([crm] if crm in registry.CRM_IDS else [])
-        if not self.field("payments.later"):
-            services += [s for s in ("stripe", "paypal") if self.field(f"payments.{s}")]
-        return services
+        return [*registry.LICENSE_IDS, *([crm] if crm in registry.CRM_IDS else []), *self.payments.chosen()]
 
     # -- prefill from saved settings and keyring ----------------------------------------------------
 
     def prefill(self, box: ServiceBox) -> None:
         """Fill a newly built box from the saved profile and the secrets read (off the GUI thread)
         for it, and take over its saved result; mark the fields still needed."""
-        service_id, profile, secrets = box.service_id, self.profile, self.initial_secrets
-        if service_id == "stripe":
-            pairs = {mode: self._saved_values(service_id, mode, secrets) for mode in STRIPE_MODES}
-            box.load_pairs(pairs, profile.stripe_mode)
-        elif service_id == "paypal":
-            box.set_all_values(self._saved_values(service_id, "", secrets))
-            box.kind.set_value(profile.paypal_credentials)
-        else:
-            box.form.set_values(self._saved_values(service_id, "", secrets))
+        service_id, profile = box.service_id, self.profile
+        secrets = with_unmoved(profile, self.initial_secrets)
+        box.load({variant: self._saved_values(service_id, variant, secrets) for variant in variants(service_id)},
+                 profile.variant(service_id), profile.kind(service_id))
         saved = profile.results.get(service_id)
         if saved is not None and service_id in profile.services():
             report = box.integration.check_format(box.values())
@@ -937,24 +580,19 @@ class SetupWizard(QWizard):
         in_use = self.services_in_use()
         crm = self.field("crm.provider") or ""
         profile.crm = crm
-        profile.stripe = bool(self.field("payments.stripe")) and not self.field("payments.later")
-        profile.paypal = bool(self.field("payments.paypal")) and not self.field("payments.later")
+        profile.payments = self.payments.chosen()
         profile.payments_later = bool(self.field("payments.later"))
-        profile.stripe_mode = self.field("stripe.mode") or "test"
-        profile.paypal_credentials = self.payments.paypal.kind.get_value() or "signature"
-        secrets: dict[str, str | None] = {name: None for name in secret_names()}
+        secrets: dict[str, str | None] = dict.fromkeys(secret_names())  # the old names of moved entries too
         values_by_service: dict[str, dict[str, str]] = {}
         for service_id in in_use:
             box = self.box(service_id)
             integration = box.integration
-            if service_id == "stripe":
-                per_variant = {mode: values for mode, values in box.current_pairs().items()}
-            elif service_id == "paypal":
-                per_variant = {"": box.all_values()}
-            else:
-                per_variant = {"": box.values()}
+            if box.variant:
+                profile.variants[service_id] = box.variant
+            if box.kind:
+                profile.kinds[service_id] = box.kind
             saved: dict[str, str] = {}
-            for variant, raw in per_variant.items():
+            for variant, raw in box.values_per_variant().items():
                 checked = {**raw, integration.variant_key: variant} if variant else raw  # each pair as its mode
                 values = integration.check_format(checked).values  # saved as tested: invisible characters removed
                 self._refuse_secret_in_plain_field(integration, values, variant)
@@ -966,9 +604,8 @@ class SetupWizard(QWizard):
                         saved[stored_name("", f.name, variant)] = value
             values_by_service[service_id] = saved
         profile.values = values_by_service
-        profile.site_url = values_by_service.get("license", {}).get("site_url", profile.site_url)
-        profile.paypal_environment = values_by_service.get("paypal", {}).get("environment",
-                                                                             profile.paypal_environment)
+        profile.site_url = next((saved["site_url"] for service_id in registry.LICENSE_IDS
+                                 if "site_url" in (saved := values_by_service.get(service_id, {}))), profile.site_url)
         now = time.time()
         results = {}
         for service_id in in_use:
@@ -1039,7 +676,7 @@ class SetupWizard(QWizard):
             return True
         before = self.settings.sites[self.site]
         after = settings.sites[self.site]
-        comparable = ("crm", "stripe", "paypal", "payments_later")
+        comparable = ("crm", "payments", "payments_later", "variants", "kinds")
         if any(getattr(before, key) != getattr(after, key) for key in comparable):
             return True
         typed = {service: values for service, values in after.values.items() if values}

@@ -1,0 +1,420 @@
+"""One service's box in the wizard, built from its declaration: where to find the values, its
+advice, its variants (Stripe's test and live keys, PayPal's sandbox and live credentials) with a
+badge for real money, its credential kinds (PayPal's API Signature or REST app), its fields, the
+live test and the picks a test can settle (Drip's account). No service is named here.
+
+Each variant keeps its own values and its own result while another is shown; only the shown
+variant, and of its kinds only the chosen one, is tested. Every input is the wizard field
+"<service>.<field>"; the variant is "<service>.<variant key>" ("stripe.mode", "paypal.environment"),
+the kind "<service>.credentials".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Property, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from .. import integrations
+from ..integrations import Status, registry
+from ..integrations.options import Pick
+from .widgets import set_by_key
+from .workers import LiveTest, submit
+
+if TYPE_CHECKING:
+    from ..integrations import CheckResult
+    from .forms import CredentialsForm
+    from .wizard import SetupWizard
+
+
+def heading(text: str) -> QLabel:
+    """A label of the app's own rich text (links open in the browser)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
+    label.setOpenExternalLinks(True)
+    set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
+    return label
+
+
+class ChoiceGroup(QWidget):
+    """Radio buttons with one string `value` property, so a choice can be a wizard field."""
+
+    valueChanged = Signal(str)
+
+    def __init__(self, choices: list[tuple[str, str]], title: str, parent: QWidget | None = None,
+                 horizontal: bool = False) -> None:
+        super().__init__(parent)
+        self._group = QButtonGroup(self)
+        self._buttons: dict[str, QRadioButton] = {}
+        layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for value, label in choices:
+            button = QRadioButton(label)
+            button.setObjectName(f"choice_{value}")
+            self._group.addButton(button)
+            self._buttons[value] = button
+            layout.addWidget(button)
+            button.toggled.connect(lambda on, v=value: on and self.valueChanged.emit(v))
+        if horizontal:
+            layout.addStretch(1)
+        self.setAccessibleName(title)
+
+    def get_value(self) -> str:
+        return next((v for v, b in self._buttons.items() if b.isChecked()), "")
+
+    def set_value(self, value: str) -> None:
+        if value in self._buttons:
+            self._buttons[value].setChecked(True)
+
+    def button(self, value: str) -> QRadioButton:
+        return self._buttons[value]
+
+    value = Property(str, get_value, set_value, notify=valueChanged)
+
+
+@dataclass
+class Tested:
+    """A result and the exact values it was for: editing any value makes it stale."""
+
+    values: dict[str, str]
+    result: CheckResult
+
+
+class ServiceBox(QWidget):
+    """One service's variants, kinds, forms, live-test panel and results, for the credential pages.
+
+    Signals: changed() when its values or result change (the page re-checks Next).
+    """
+
+    changed = Signal()
+
+    def __init__(self, wizard: SetupWizard, service_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from .forms import CheckPanel, CredentialsForm  # with the first credential page, not the wizard
+
+        self.wizard = wizard
+        self.service_id = service_id
+        self.integration = integration = registry.get(service_id)
+        self.kinds = {k.id: k for k in integration.kinds}
+        self.form = CredentialsForm(integration, tuple(f for f in integration.fields if not f.group)
+                                    if self.kinds else None)
+        self.kind_forms = {k: CredentialsForm(integration, tuple(f for f in integration.fields if f.group == k))
+                           for k in self.kinds}
+        self.panel = CheckPanel(service_id, integration.test_button)
+        self._running: LiveTest | None = None
+        self.variants = {v.id: v for v in integration.variants}
+        self.variant = next(iter(self.variants), "")  # the one shown and tested
+        self.stored: dict[str, dict[str, str]] = {v: {} for v in self.variants}  # the others' values, while hidden
+        self.loaded: dict[str, dict[str, str]] = {v: {} for v in self.variants}  # as saved: what a move restores
+        self.results: dict[str, Tested] = {}  # the other variants' results, kept while they are not shown
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if self.variants:
+            self._add_variant_switch(layout)
+        self.where = heading("")
+        self.where.setObjectName(f"where_{service_id}")
+        layout.addWidget(self.where)
+        if integration.guidance:  # every service's advice, shown with its fields
+            guidance = heading(integration.guidance)
+            guidance.setObjectName(f"guidance_{service_id}")
+            layout.addWidget(guidance)
+        if self.kinds:
+            self._add_kind_choice(layout)
+        layout.addWidget(self.form)
+        layout.addWidget(self.panel)
+        self._pickers = {}  # field -> its ResultPicker: picks a test can settle (Drip's account)
+        for option in integration.options:
+            if isinstance(option, Pick) and option.field:
+                from .option_widgets import ResultPicker
+
+                picker = ResultPicker(service_id, integration.name, option)
+                picker.picked.connect(lambda item, field=option.field: self._picked(field, item))
+                layout.addWidget(picker)
+                self._pickers[option.field] = picker
+        self._show_where()
+        self._show_variant()
+        submit(integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
+        for form in self.forms():
+            form.edited.connect(self._edited)
+        self.panel.start_requested.connect(self.start_test)
+        self.panel.cancel_requested.connect(self.cancel_test)
+        demo = (wizard.sandbox or {}).get(service_id)
+        if demo:
+            fill = QPushButton(self.tr("Fill in the sandbox's demo values"))
+            fill.setObjectName(f"demo_{service_id}")
+            fill.clicked.connect(lambda: self.fill(dict(demo)))
+            from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
+
+            layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def _add_variant_switch(self, layout: QVBoxLayout) -> None:
+        key = self.integration.variant_key
+        self.variant_choice = ChoiceGroup([(v.id, self.tr(v.label)) for v in self.variants.values()],
+                                          self.tr("%s %s") % (self.integration.name, key), horizontal=True)
+        self.variant_choice.setObjectName(f"{self.service_id}_{key}")
+        self.badge = QLabel()
+        self.badge.setObjectName(f"{self.service_id}_{key}_badge")
+        self.move_values = QPushButton()
+        self.move_values.setObjectName(f"{self.service_id}_move_keys")
+        self.move_values.setVisible(False)
+        self.move_values.clicked.connect(self._move_values)
+        row = QHBoxLayout()
+        row.addWidget(self.variant_choice, 1)
+        row.addWidget(self.badge)
+        layout.addLayout(row)
+        from PySide6.QtCore import Qt  # with the payments page, not the wizard
+
+        layout.addWidget(self.move_values, 0, Qt.AlignmentFlag.AlignLeft)
+        self.variant_choice.set_value(self.variant)
+        self.variant_choice.valueChanged.connect(self._switch)
+        self.form.edited.connect(self._offer_move)
+
+    def _add_kind_choice(self, layout: QVBoxLayout) -> None:
+        self.kind_choice = ChoiceGroup([(k.id, self.tr(k.label)) for k in self.kinds.values()],
+                                       self.tr("%s credentials") % self.integration.name)
+        self.kind_choice.setObjectName(f"{self.service_id}_credentials")
+        self.kind_stack = QStackedWidget()
+        for form in self.kind_forms.values():
+            self.kind_stack.addWidget(form)
+        layout.addWidget(self.kind_choice)
+        layout.addWidget(self.kind_stack)
+        self.kind_choice.set_value(next(iter(self.kinds)))
+        self.kind_choice.valueChanged.connect(self._kind_changed)
+
+    # -- values ------------------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self.kind_choice.get_value() if self.kinds else ""
+
+    def set_kind(self, kind: str) -> None:
+        if kind in self.kinds:
+            self.kind_choice.set_value(kind)
+
+    def forms(self) -> list[CredentialsForm]:
+        return [self.form, *self.kind_forms.values()]
+
+    def values(self) -> dict[str, str]:
+        """What a test checks: the shown variant's values, of the chosen kind only (the other kinds
+        count as blank, so the test checks what is shown)."""
+        values = self.form.values()
+        if self.kinds:
+            values.update(self.kind_forms[self.kind].values())
+        if self.variant:
+            values[self.integration.variant_key] = self.variant
+        return values
+
+    def shown_values(self) -> dict[str, str]:
+        """Every value of the shown variant, of every kind: what is saved for it."""
+        values = {}
+        for form in self.forms():
+            values.update(form.values())
+        return values
+
+    def values_per_variant(self) -> dict[str, dict[str, str]]:
+        """What Finish saves: each variant's values ("" for a service without variants)."""
+        if not self.variants:
+            return {"": self.shown_values()}
+        return {**{v: dict(values) for v, values in self.stored.items()}, self.variant: self.shown_values()}
+
+    def set_shown_values(self, values: dict[str, str]) -> None:
+        for form in self.forms():
+            form.set_values({k: v for k, v in values.items() if k in form.inputs})
+
+    def fill(self, values: dict[str, str]) -> None:
+        """The sandbox's demo values: the variant they name and the kind they are of are chosen too."""
+        values = dict(values)
+        variant = values.pop(self.integration.variant_key, "")
+        if variant in self.variants:
+            self.variant_choice.set_value(variant)
+        for kind, form in self.kind_forms.items():
+            if any(values.get(name) for name in form.inputs):
+                self.set_kind(kind)
+                break
+        self.set_shown_values(values)
+
+    def load(self, per_variant: dict[str, dict[str, str]], variant: str, kind: str) -> None:
+        """The saved values of each variant, the active variant and the chosen kind."""
+        self.set_kind(kind)
+        if not self.variants:
+            self.set_shown_values(per_variant.get("", {}))
+            return
+        self.stored = {v: dict(per_variant.get(v, {})) for v in self.variants}
+        self.loaded = {v: dict(values) for v, values in self.stored.items()}
+        self.variant = variant if variant in self.variants else next(iter(self.variants))
+        self.variant_choice.blockSignals(True)
+        self.variant_choice.set_value(self.variant)
+        self.variant_choice.blockSignals(False)
+        self._show_variant()
+        self.set_shown_values(self._blank() | self.stored[self.variant])
+
+    def register(self, page: QWizardPage) -> None:
+        for form in self.forms():
+            for name, widget in form.inputs.items():
+                prop = "currentData" if isinstance(widget, QComboBox) else "text"
+                signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.textChanged
+                page.registerField(f"{self.service_id}.{name}", widget, prop, signal)
+        if self.variants:
+            page.registerField(f"{self.service_id}.{self.integration.variant_key}", self.variant_choice, "value",
+                               self.variant_choice.valueChanged)
+        if self.kinds:
+            page.registerField(f"{self.service_id}.credentials", self.kind_choice, "value",
+                               self.kind_choice.valueChanged)
+
+    # -- variants and kinds ------------------------------------------------------------------------
+
+    def _blank(self) -> dict[str, str]:
+        return {f.name: "" for f in self.integration.fields}
+
+    def _switch(self, variant: str) -> None:
+        if variant == self.variant:
+            return
+        self.stored[self.variant] = self.shown_values()
+        shown = self.wizard.tested.pop(self.service_id, None)
+        if shown is not None:
+            self.results[self.variant] = shown
+        if variant in self.results:
+            self.wizard.tested[self.service_id] = self.results.pop(variant)
+        self.variant = variant
+        self._show_variant()
+        self.set_shown_values(self._blank() | self.stored[variant])
+        for form in self.forms():
+            form.forget_edits()  # the other variant's empty fields are not mistakes yet
+        self.panel.show_result(self.current_result())
+        self.changed.emit()
+
+    def _offer_move(self) -> None:
+        """Values whose shape says they belong to another variant (Stripe's sk_live_ under Test
+        mode) are refused by the format check, with one click to move them there."""
+        belongs = self.integration.variant_for(self.form.values())
+        wrong = belongs in self.variants and belongs != self.variant
+        if wrong:
+            self.move_values.setText(self.tr("Move these keys to %s") % self.tr(self.variants[belongs].label))
+        self.move_values.setVisible(wrong)
+
+    def _move_values(self) -> None:
+        """The values go to their variant; this variant keeps the values it had."""
+        belongs = self.integration.variant_for(self.form.values())
+        if belongs not in self.variants or belongs == self.variant:
+            return
+        self.stored[belongs] = self.shown_values()
+        self.set_shown_values(self._blank() | self.loaded[self.variant])
+        self.variant_choice.set_value(belongs)  # -> _switch, which shows the moved values
+        self.form.show_problems(all_fields=True)
+
+    def _show_variant(self) -> None:
+        if not self.variants:
+            return
+        for form in self.forms():
+            form.context = {self.integration.variant_key: self.variant}
+        shown = self.variants[self.variant]
+        name = self.tr(shown.label).upper()
+        self.badge.setText(self.tr("● %s — real payments") % name if shown.real_money
+                           else self.tr("● %s — no real money") % name)
+        self.badge.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
+                                 + ("background: #1b7f3b;" if shown.real_money else "background: #b35c00;"))
+        self.badge.setAccessibleName(self.badge.text())
+
+    def _kind_changed(self, kind: str) -> None:
+        self.kind_stack.setCurrentWidget(self.kind_forms[kind])
+        self._show_where()
+        self._edited()
+
+    def _show_where(self) -> None:
+        """Where to find the values: the chosen kind's own steps, where it has them."""
+        where = self.kinds[self.kind].where_to_find if self.kinds else self.integration.where_to_find
+        self.where.setText(f"<b>{self.tr('Where to find it')}:</b> {where}")
+
+    # -- the live test -----------------------------------------------------------------------------
+
+    def tested(self) -> Tested | None:
+        return self.wizard.tested.get(self.service_id)
+
+    def current_result(self) -> CheckResult | None:
+        tested = self.tested()
+        if tested and tested.values == self.integration.check_format(self.values()).values:
+            return tested.result
+        return None
+
+    def passed(self) -> bool:
+        result = self.current_result()
+        return result is not None and result.ok
+
+    def start_test(self) -> None:
+        report = self.integration.check_format(self.values())
+        for form in self.forms():
+            if form.isVisibleTo(self) or form is self.form:
+                form.show_problems(all_fields=True)
+        if not report.ok:
+            self.panel.show_result(integrations.CheckResult(self.service_id, Status.INVALID_FORMAT,
+                                                            report.errors[0].message))
+            return
+        self.cancel_test()
+        self.panel.set_running(True)
+        test = LiveTest(self.service_id, lambda attempt: self.integration.test(report.values, attempt=attempt),
+                        timeout=self.wizard.test_timeout, parent=self)
+        test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
+        self._running = test
+
+    def cancel_test(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            running.cancel()
+            self.panel.set_running(False)
+            self.panel.show_result(integrations.CheckResult(self.service_id, Status.CANCELLED,
+                                                            "The test was cancelled."))
+
+    @property
+    def running(self) -> bool:
+        return self._running is not None
+
+    def _finished(self, test: LiveTest, values: dict[str, str], result: CheckResult) -> None:
+        test.deleteLater()
+        if test is not self._running:
+            return  # cancelled or superseded: its answer no longer matters
+        self._running = None
+        self.panel.set_running(False)
+        self.wizard.tested[self.service_id] = Tested(values, result)
+        self.wizard.untested.discard(self.service_id)
+        self.panel.show_result(result)
+        self.on_result(result)
+        self.changed.emit()
+
+    def on_result(self, result: CheckResult) -> None:
+        """A pass that settled a field pick (the one account a token sees) fills that field, and the
+        pass counts for the values with it; several items are offered to pick from."""
+        for name, picker in self._pickers.items():
+            picker.offer(result.choices, self.values().get(name, ""))
+            if result.ok and result.account.id and not self.values().get(name):
+                tested = self.wizard.tested[self.service_id]
+                self.wizard.tested[self.service_id] = Tested({**tested.values, name: result.account.id}, result)
+                self.form.set_values({name: result.account.id})
+
+    def _picked(self, field: str, item: str) -> None:
+        if item:
+            self.form.set_values({field: item})
+            self.start_test()
+
+    def _edited(self) -> None:
+        if self.service_id in self.wizard.tested and self.current_result() is None:
+            self.panel.show_result(None)  # the shown result was for other values
+        self.changed.emit()
+
+    def show_saved(self) -> None:
+        result = self.current_result()
+        if result is not None:
+            self.panel.show_result(result)
