@@ -12,6 +12,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 import pytest
+from support.dialogs import Dialogs, answer_dialogs
 
 from accessally_desktop.integrations import registry
 from accessally_desktop.integrations.base import override_env_var
@@ -25,6 +26,13 @@ def _no_service_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test inherits a URL override from the shell that started pytest."""
     for service_id in registry.SERVICE_IDS:
         monkeypatch.delenv(override_env_var(service_id), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    """Every question, warning and input box is answered from a script (tests/support/dialogs.py):
+    a real one would block the test run. Questions are answered Discard unless a test says otherwise."""
+    return answer_dialogs(monkeypatch)
 
 
 @pytest.fixture

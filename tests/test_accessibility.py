@@ -49,15 +49,6 @@ def unnamed(window: QWidget) -> list[str]:
     return missing
 
 
-@pytest.fixture(autouse=True)
-def discard_when_asked(monkeypatch) -> None:
-    """Closing a wizard with values chosen asks before discarding; here the answer is Discard."""
-    from PySide6.QtWidgets import QMessageBox
-
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-
 @pytest.fixture
 def wizard(qtbot) -> SetupWizard:
     store = SettingsStore()

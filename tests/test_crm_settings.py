@@ -457,16 +457,16 @@ def test_drip_failing_lookup_says_why_and_keeps_the_account(qtbot, panel, serve)
 # -- leaving, reloading, and the GUI thread ----------------------------------------------------------
 
 
-def test_confirm_leave_asks_only_when_something_is_unapplied(qtbot, panel, monkeypatch) -> None:
-    asked: list[str] = []
-    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard,
-               QMessageBox.StandardButton.Apply]
-    monkeypatch.setattr(panel, "_ask_leave", lambda: asked.append("asked") or answers.pop(0))
+def test_confirm_leave_asks_only_when_something_is_unapplied(qtbot, panel, dialogs) -> None:
+    asked = dialogs.asked
+    dialogs.answers += [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard,
+                        QMessageBox.StandardButton.Apply]
     panel.load(SiteProfile("Site", crm="ontraport"), Credentials({}))
     sync = child(panel, QCheckBox, "ontraport_sync")
     assert panel.confirm_leave() and asked == []
     click(qtbot, sync)
-    assert panel.confirm_leave() is False and asked == ["asked"]  # Cancel: stay, the change is still there
+    assert panel.confirm_leave() is False and len(asked) == 1  # Cancel: stay, the change is still there
+    assert "without applying them" in asked[0]
     assert sync.isChecked() and panel.has_unapplied_changes()
     assert panel.confirm_leave() is True and len(asked) == 2  # Discard: reverted
     assert not sync.isChecked() and not panel.has_unapplied_changes()
