@@ -36,6 +36,24 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
 
 
 @pytest.fixture
+def panel(qtbot) -> Iterator:
+    """A shown CRM settings panel with a short fetch timeout; fetches still running at the end are cancelled.
+    (Its modules load only for the tests that use it.)"""
+    from PySide6.QtCore import QThreadPool
+    from support.crm_panel import WAIT
+
+    from accessally_desktop.ui.crm_settings import CrmSettingsPanel
+
+    widget = CrmSettingsPanel(timeout=5)
+    qtbot.addWidget(widget)
+    widget.resize(720, 560)
+    widget.show()
+    yield widget
+    widget.cancel_fetches()
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT)
+
+
+@pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     """Start a service's stand-in on 127.0.0.1 and point the integration at it: serve("drip")."""
     started: list[SandboxServer] = []
