@@ -12,6 +12,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 import pytest
+from support.dialogs import Dialogs, answer_dialogs
 
 from accessally_desktop.integrations import registry
 from accessally_desktop.integrations.base import override_env_var
@@ -25,6 +26,31 @@ def _no_service_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test inherits a URL override from the shell that started pytest."""
     for service_id in registry.SERVICE_IDS:
         monkeypatch.delenv(override_env_var(service_id), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    """Every question, warning and input box is answered from a script (tests/support/dialogs.py):
+    a real one would block the test run. Questions are answered Discard unless a test says otherwise."""
+    return answer_dialogs(monkeypatch)
+
+
+@pytest.fixture
+def panel(qtbot) -> Iterator:
+    """A shown CRM settings panel with a short fetch timeout; fetches still running at the end are cancelled.
+    (Its modules load only for the tests that use it.)"""
+    from PySide6.QtCore import QThreadPool
+    from support.crm_panel import WAIT
+
+    from accessally_desktop.ui.crm_settings import CrmSettingsPanel
+
+    widget = CrmSettingsPanel(timeout=5)
+    qtbot.addWidget(widget)
+    widget.resize(720, 560)
+    widget.show()
+    yield widget
+    widget.cancel_fetches()
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT)
 
 
 @pytest.fixture

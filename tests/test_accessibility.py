@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QWidget
 
+from accessally_desktop.integrations import registry
 from accessally_desktop.secrets import open_store
 from accessally_desktop.settings import SettingsStore
 from accessally_desktop.storage import Storage
@@ -49,15 +50,6 @@ def unnamed(window: QWidget) -> list[str]:
     return missing
 
 
-@pytest.fixture(autouse=True)
-def discard_when_asked(monkeypatch) -> None:
-    """Closing a wizard with values chosen asks before discarding; here the answer is Discard."""
-    from PySide6.QtWidgets import QMessageBox
-
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-
 @pytest.fixture
 def wizard(qtbot) -> SetupWizard:
     store = SettingsStore()
@@ -71,7 +63,7 @@ def wizard(qtbot) -> SetupWizard:
 
 
 @pytest.mark.parametrize("page", list(PageId))
-@pytest.mark.parametrize("crm", ["drip", "activecampaign"])
+@pytest.mark.parametrize("crm", registry.CRM_IDS)
 def test_every_wizard_page_is_named_for_screen_readers(qtbot, wizard, page: PageId, crm: str) -> None:
     wizard.crm.choice.set_value(crm)
     wizard.payments.use["stripe"].setChecked(True)

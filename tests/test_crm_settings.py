@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -15,8 +14,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QWidget,
 )
+from support.crm_panel import WAIT, Credentials, child, click, combo_texts, load, pick, status_words, wait_fetched
 
 from accessally_desktop.integrations.drip import tracking_snippet as drip_snippet
 from accessally_desktop.integrations.ontraport import (
@@ -31,36 +30,9 @@ from accessally_desktop.sandbox.drip import (
 )
 from accessally_desktop.sandbox.ontraport import ACCOUNT_ID
 from accessally_desktop.settings import SavedResult, SiteProfile
-from accessally_desktop.ui.crm_settings import CrmSettingsPanel
-
-WAIT = 10000  # ms: generous for a loaded CI machine; every wait ends as soon as its condition holds
 
 PURCHASES_FORM = ("2", "AccessAlly purchases (no double opt-in)")  # the stand-in's form without double opt-in
 NEWSLETTER_FORM = ("1", "Newsletter sign-up")  # the stand-in's double opt-in form
-
-
-class Credentials:
-    """A stand-in for the keyring read: records the thread it runs on and how often it is called."""
-
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = dict(values)
-        self.threads: list[threading.Thread] = []
-
-    def __call__(self) -> dict[str, str]:
-        self.threads.append(threading.current_thread())
-        return dict(self.values)
-
-
-@pytest.fixture
-def panel(qtbot) -> CrmSettingsPanel:
-    """A shown panel with a short fetch timeout; fetches still running at the end are cancelled."""
-    widget = CrmSettingsPanel(timeout=5)
-    qtbot.addWidget(widget)
-    widget.resize(720, 560)
-    widget.show()
-    yield widget
-    widget.cancel_fetches()
-    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT)
 
 
 @pytest.fixture
@@ -69,51 +41,6 @@ def ac(serve):
     server = serve("activecampaign")
     server.rate_limit = None
     return server
-
-
-def load(qtbot, panel: CrmSettingsPanel, profile: SiteProfile, values: dict[str, str]) -> Credentials:
-    """Load a profile and wait until every live fetch has answered."""
-    credentials = Credentials(values)
-    panel.load(profile, credentials)
-    wait_fetched(qtbot, panel)
-    return credentials
-
-
-def wait_fetched(qtbot, panel: CrmSettingsPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.fetching, timeout=WAIT)
-
-
-def child(panel: QWidget, cls: type, name: str):
-    """The widget with this object name, preferring a visible one (both form pickers have "refresh_forms")."""
-    widgets = panel.findChildren(cls, name)
-    assert widgets, name
-    return next((w for w in widgets if w.isVisible()), widgets[0])
-
-
-def combo_texts(combo: QComboBox) -> list[str]:
-    return [combo.itemText(i) for i in range(combo.count())]
-
-
-def pick(qtbot, combo: QComboBox, text: str) -> None:
-    """Open nothing: select the item with this text the way the keyboard does (activated + current)."""
-    index = combo.findText(text)
-    assert index >= 0, (text, combo_texts(combo))
-    combo.setFocus()
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
-def click(qtbot, button: QAbstractButton) -> None:
-    """Click a button; a check box on its box (its row is wider than its hit area)."""
-    assert button.isVisible() and button.isEnabled(), button.objectName()
-    pos = QPoint(8, button.height() // 2) if isinstance(button, QCheckBox) else button.rect().center()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=pos)
-
-
-def status_words(panel: QWidget, name: str) -> str:
-    line = panel.findChild(QWidget, name)
-    assert line is not None, name
-    return line.text.text() if line.isVisible() else ""
 
 
 # -- defaults and what shows ----------------------------------------------------------------------
@@ -132,45 +59,6 @@ def test_fresh_profile_defaults_ontraport_tracking_on_sync_off_drip_tracking_on(
     wait_fetched(qtbot, panel)
     assert not panel.has_unapplied_changes()
     assert not child(panel, QPushButton, "apply_crm").isEnabled()
-
-
-INPUTS = {
-    "ontraport": {"ontraport_tracking", "ontraport_sync", "ontraport_snippet", "copy_ontraport_snippet"},
-    "activecampaign": {"activecampaign_form", "refresh_forms"},
-    "convertkit": {"convertkit_form", "refresh_forms"},
-    "drip": {"drip_tracking", "drip_snippet", "copy_drip_snippet", "refresh_accounts"},
-    "infusionsoft": set(),
-    "none": {"open_setup_wizard"},
-    "": {"open_setup_wizard"},
-}
-ALL_INPUTS = set().union(*INPUTS.values()) | {"refresh_account"}
-
-
-@pytest.mark.parametrize("crm", list(INPUTS))
-def test_only_the_configured_crm_options_are_visible(qtbot, panel, crm) -> None:
-    panel.load(SiteProfile("Site", crm=crm), Credentials({}))
-    wait_fetched(qtbot, panel)
-    visible = {name for name in ALL_INPUTS
-               if any(w.isVisible() for w in panel.findChildren(QWidget, name))}
-    assert visible - {"refresh_account"} == INPUTS[crm]
-    for other, section in panel.sections.items():
-        if other != (crm or "none"):
-            assert section.isHidden(), other  # hidden, not greyed out
-
-
-@pytest.mark.parametrize(("crm", "words"), [("infusionsoft", "no extra CRM options"),
-                                            ("none", "AccessAlly Managed"), ("", "No CRM is chosen")])
-def test_crms_without_options_say_so(qtbot, panel, crm, words) -> None:
-    credentials = Credentials({})
-    panel.load(SiteProfile("Site", crm=crm), credentials)
-    text = " ".join(label.text() for label in panel.findChildren(QLabel) if label.isVisible())
-    assert words in text
-    if crm != "infusionsoft":
-        assert "Setup Wizard" in text
-        with qtbot.waitSignal(panel.setup_wizard_requested, timeout=1000):
-            click(qtbot, child(panel, QPushButton, "open_setup_wizard"))
-    assert not panel.fetching and credentials.threads == []  # nothing to fetch, no keyring read
-    assert not child(panel, QPushButton, "apply_crm").isVisible()
 
 
 # -- ActiveCampaign ---------------------------------------------------------------------------------
@@ -457,16 +345,16 @@ def test_drip_failing_lookup_says_why_and_keeps_the_account(qtbot, panel, serve)
 # -- leaving, reloading, and the GUI thread ----------------------------------------------------------
 
 
-def test_confirm_leave_asks_only_when_something_is_unapplied(qtbot, panel, monkeypatch) -> None:
-    asked: list[str] = []
-    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard,
-               QMessageBox.StandardButton.Apply]
-    monkeypatch.setattr(panel, "_ask_leave", lambda: asked.append("asked") or answers.pop(0))
+def test_confirm_leave_asks_only_when_something_is_unapplied(qtbot, panel, dialogs) -> None:
+    asked = dialogs.asked
+    dialogs.answers += [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard,
+                        QMessageBox.StandardButton.Apply]
     panel.load(SiteProfile("Site", crm="ontraport"), Credentials({}))
     sync = child(panel, QCheckBox, "ontraport_sync")
     assert panel.confirm_leave() and asked == []
     click(qtbot, sync)
-    assert panel.confirm_leave() is False and asked == ["asked"]  # Cancel: stay, the change is still there
+    assert panel.confirm_leave() is False and len(asked) == 1  # Cancel: stay, the change is still there
+    assert "without applying them" in asked[0]
     assert sync.isChecked() and panel.has_unapplied_changes()
     assert panel.confirm_leave() is True and len(asked) == 2  # Discard: reverted
     assert not sync.isChecked() and not panel.has_unapplied_changes()
@@ -517,27 +405,6 @@ def test_a_failing_keyring_read_is_reported(qtbot, panel) -> None:
     wait_fetched(qtbot, panel)
     words = status_words(panel, "activecampaign_forms_status")
     assert "Could not read the saved ActiveCampaign credentials" in words and "“Buyers”, is kept" in words
-
-
-# -- accessibility --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("crm", ["ontraport", "activecampaign", "convertkit", "drip"])
-def test_every_visible_input_has_an_accessible_name_and_labels_have_buddies(qtbot, panel, serve, crm) -> None:
-    server = serve(crm)
-    if crm == "activecampaign":
-        server.rate_limit = None
-    values = {"account_id": ACCOUNT_ONE["id"], "api_token": TWO_ACCOUNTS_TOKEN} if crm == "drip" \
-        else server.credentials()
-    load(qtbot, panel, drip_profile() if crm == "drip" else SiteProfile("Site", crm=crm), values)
-    inputs = [w for cls in (QCheckBox, QComboBox, QPushButton, QPlainTextEdit) for w in panel.findChildren(cls)
-              if w.isVisible()]
-    assert inputs
-    for widget in inputs:
-        assert widget.accessibleName(), widget.objectName()
-    for label in panel.findChildren(QLabel):
-        if label.isVisible() and "&" in label.text().replace("&&", "").replace("&amp;", ""):
-            assert label.buddy() is not None and label.buddy().isVisible(), label.text()
 
 
 def test_tab_order_follows_the_layout(qtbot, panel, ac) -> None:

@@ -81,14 +81,6 @@ def appearance(request, qapp) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
-def discard_when_asked(monkeypatch) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-
 def test_the_check_itself_tells_readable_from_unreadable(qtbot, qapp) -> None:
     with fusion(qapp, dark=True):
         readable, unreadable = QLabel("Readable text"), QLabel("Dark red text")

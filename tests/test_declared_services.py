@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWizard
-from test_wizard import choose, go_next, make_wizard, questions, run_test, type_into  # noqa: F401 - `questions` answers dialogs
+from test_wizard import choose, make_wizard, run_test, type_into
 
 from accessally_desktop import cli, transfer
 from accessally_desktop.integrations import Account, Choice, Field, Integration, Status, registry

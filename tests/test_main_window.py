@@ -8,6 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton
+from support.dialogs import Dialogs
 
 from accessally_desktop.secrets import open_store
 from accessally_desktop.settings import SavedResult, SettingsStore
@@ -17,25 +18,12 @@ from accessally_desktop.ui.wizard import PageId
 
 
 @pytest.fixture
-def no_dialogs(monkeypatch):
-    """Answer every question box and input dialog from a script; record what was asked."""
-    from PySide6.QtWidgets import QInputDialog, QMessageBox
+def no_dialogs(dialogs: Dialogs) -> Dialogs:
+    """The shared scripted dialogs, answering Yes here: the window's questions confirm an action."""
+    from PySide6.QtWidgets import QMessageBox
 
-    asked: list[str] = []
-    answers: list = []
-
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return answers.pop(0) if answers else QMessageBox.StandardButton.Yes
-
-    def get_text(parent, title, label, *args, **kwargs):
-        asked.append(label)
-        return (answers.pop(0) if answers else "", True)
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: asked.append(text))
-    monkeypatch.setattr(QInputDialog, "getText", get_text)
-    return asked, answers
+    dialogs.default = QMessageBox.StandardButton.Yes
+    return dialogs
 
 
 @pytest.fixture
@@ -179,7 +167,7 @@ def test_the_sections_switch_from_the_keyboard(qtbot, configured, no_dialogs) ->
 
 
 def test_sites_can_be_added_renamed_and_removed_with_confirmation(qtbot, configured, no_dialogs) -> None:
-    asked, answers = no_dialogs
+    asked, answers = no_dialogs.asked, no_dialogs.answers
     controller = start_app(qtbot)
     window = controller.window
     first = controller.site
@@ -247,7 +235,7 @@ def test_a_first_start_opens_the_wizard_alone_and_the_main_window_after_it(qtbot
     assert window.findChild(QLabel, "storage_label").text().startswith("Secrets: memory")
 
 
-def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configured, no_dialogs, monkeypatch) -> None:
+def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configured, no_dialogs) -> None:
     from PySide6.QtWidgets import QCheckBox, QMessageBox
 
     controller = start_app(qtbot)
@@ -256,11 +244,9 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
     tracking = window.crm_settings.findChild(QCheckBox, "drip_tracking")
     assert tracking.isChecked()  # default on
     tracking.setChecked(False)
-    asked = []
-    monkeypatch.setattr(window.crm_settings, "_ask_leave",
-                        lambda: asked.append(True) or QMessageBox.StandardButton.Cancel)
+    no_dialogs.answers.append(QMessageBox.StandardButton.Cancel)
     window.navigation.setCurrentIndex(0)
-    assert asked and window.pages.currentWidget() is window.crm_settings  # Cancel keeps the page
+    assert no_dialogs.asked and window.pages.currentWidget() is window.crm_settings  # Cancel keeps the page
     window.crm_settings.apply()
 
     def saved_tracking():
@@ -272,20 +258,16 @@ def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configure
     assert window.pages.currentWidget() is window.dashboard
 
 
-def test_a_second_copy_is_told_the_app_is_already_open(qtbot, monkeypatch) -> None:
+def test_a_second_copy_is_told_the_app_is_already_open(qtbot, dialogs) -> None:
     import argparse
-
-    from PySide6.QtWidgets import QMessageBox
 
     from accessally_desktop.ui.run import run_gui
     from accessally_desktop.ui.single_instance import instance_lock
 
     first = instance_lock()
     assert first.lock is not None and not first.open_elsewhere
-    told = []
-    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
     assert run_gui(argparse.Namespace()) == 0
-    assert told and "already open" in told[0]
+    assert dialogs.told and "already open" in dialogs.told[0]
     first.release()
     again = instance_lock()
     assert again.lock is not None and not again.open_elsewhere, "the lock is free once the first copy is gone"

@@ -89,13 +89,13 @@ def test_each_usual_spelling_of_the_setting_is_honoured(far_away, proxy: Proxy, 
     assert proxy.seen
 
 
-def test_stand_ins_on_this_computer_never_go_through_a_proxy(serve, proxy: Proxy, monkeypatch) -> None:
+@pytest.mark.parametrize("service_id", registry.SERVICE_IDS)
+def test_stand_ins_on_this_computer_never_go_through_a_proxy(serve, proxy: Proxy, monkeypatch, service_id) -> None:
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
         monkeypatch.setenv(name, proxy.url)
-    for service_id in registry.SERVICE_IDS:
-        server = serve(service_id)
-        result = registry.get(service_id).test(server.credentials(), timeout=10)
-        assert result.status is Status.OK, result
+    server = serve(service_id)
+    result = registry.get(service_id).test(server.credentials(), timeout=10)
+    assert result.status is Status.OK, result
     assert proxy.seen == []
 
 

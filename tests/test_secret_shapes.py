@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from test_transfer import GOOD, main_site
-from test_wizard import make_wizard, questions  # noqa: F401 - `questions` is an autouse fixture
+from test_wizard import make_wizard
 from test_wizard_stripe import TEST, paste
 
 from accessally_desktop import transfer
@@ -16,7 +16,7 @@ from accessally_desktop.ui.workers import pool
 LIVE_SECRET = fake.LIVE_SECRET_KEY
 
 
-def test_a_secret_key_in_the_other_modes_publishable_field_stops_finish(qtbot, monkeypatch) -> None:
+def test_a_secret_key_in_the_other_modes_publishable_field_stops_finish(qtbot, dialogs) -> None:
     wizard = make_wizard(qtbot)
     wizard.payments.use["stripe"].setChecked(True)
     box = wizard.box("stripe")
@@ -24,9 +24,8 @@ def test_a_secret_key_in_the_other_modes_publishable_field_stops_finish(qtbot, m
     paste(qtbot, wizard, {"publishable_key": LIVE_SECRET})
     box.variant_choice.button("test").click()
     paste(qtbot, wizard, TEST)
-    shown: list[str] = []
+    shown = dialogs.warned
     saved: list[object] = []
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: shown.append(a[2]))
     wizard.saved.connect(saved.append)
     wizard.accept()
     qtbot.waitUntil(lambda: bool(shown or saved), timeout=5000)

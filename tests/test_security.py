@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QCheckBox
 from test_wizard import walk_to_summary
 
 from accessally_desktop import logs
@@ -33,10 +33,8 @@ def services(serve):
     return {service_id: serve(service_id) for service_id in ("license", "drip", "stripe")}
 
 
-def test_no_secret_reaches_any_file_after_a_full_session(qtbot, services, user_dirs, tmp_path, monkeypatch,
+def test_no_secret_reaches_any_file_after_a_full_session(qtbot, services, user_dirs, tmp_path,
                                                          logging_to_file) -> None:
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question",
-                        lambda *a, **k: QMessageBox.StandardButton.Discard)
     secrets = [services["license"].credentials()["license_key"], services["drip"].credentials()["api_token"],
                services["stripe"].credentials()["secret_key"]]
     exports = tmp_path / "exports"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 from test_main_window import start_app
 
 from accessally_desktop import transfer
@@ -105,7 +105,6 @@ def script(monkeypatch) -> Script:
     monkeypatch.setattr(prompts, "confirm", confirm)
     monkeypatch.setattr(prompts, "inform", lambda parent, title, text: answers.told.append(text))
     monkeypatch.setattr(prompts, "warn", lambda parent, title, text: answers.told.append(text))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
     return answers
 
 

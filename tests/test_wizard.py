@@ -19,21 +19,6 @@ from accessally_desktop.ui.widgets import StatusBadge
 from accessally_desktop.ui.wizard import NO_CRM, PageId, SetupWizard, next_page
 
 
-@pytest.fixture(autouse=True)
-def questions(monkeypatch) -> list[str]:
-    """Answer "Discard?" questions with Discard (and record them), so no modal box blocks a test."""
-    from PySide6.QtWidgets import QMessageBox
-
-    asked: list[str] = []
-
-    def answer(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.Discard
-
-    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.question", answer)
-    return asked
-
-
 @pytest.fixture
 def services(serve):
     """Stand-ins for the license, Drip, Stripe and PayPal, with their passing credentials."""
@@ -309,19 +294,19 @@ def test_corrupt_settings_file_is_reported_and_the_wizard_opens(qtbot) -> None:
     assert controller.wizard.currentPage().objectName() == "page_welcome"
 
 
-def test_closing_an_untouched_wizard_does_not_ask(qtbot, questions) -> None:
+def test_closing_an_untouched_wizard_does_not_ask(qtbot, dialogs) -> None:
     wizard = make_wizard(qtbot)
     wizard.close()
     assert not wizard.isVisible()
-    assert questions == []
+    assert dialogs.asked == []
 
 
-def test_closing_with_typed_values_asks_before_discarding(qtbot, questions) -> None:
+def test_closing_with_typed_values_asks_before_discarding(qtbot, dialogs) -> None:
     wizard = make_wizard(qtbot)
     wizard.next()
     qtbot.keyClicks(edit(wizard, "license.license_key"), "abc")
     wizard.close()
-    assert questions and "discard" in questions[0].lower()
+    assert dialogs.asked and "discard" in dialogs.asked[0].lower()
 
 
 def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbot, services) -> None:

@@ -29,15 +29,15 @@ def open_wizard(qtbot, controller):
 
 
 def test_rename_and_remove_wait_for_an_open_wizard(qtbot, configured, no_dialogs) -> None:  # noqa: F811
-    asked, answers = no_dialogs
+    warned = no_dialogs.warned
     controller = start_app(qtbot)
     first = controller.site
     open_wizard(qtbot, controller)
-    answers.append("Renamed site")
+    no_dialogs.answers.append("Renamed site")
     controller.window.ask_rename_site()
-    qtbot.waitUntil(lambda: any("close the setup wizard first" in text for text in asked), timeout=5000)
+    qtbot.waitUntil(lambda: any("close the setup wizard first" in text for text in warned), timeout=5000)
     controller.window.ask_remove_site()
-    qtbot.waitUntil(lambda: any("then remove the site" in text for text in asked), timeout=5000)
+    qtbot.waitUntil(lambda: any("then remove the site" in text for text in warned), timeout=5000)
     assert list(controller.settings.sites) == [first]
     assert open_store().store.get(first, "drip.api_token") == configured["drip"].credentials()["api_token"]
     wizard = controller.wizard

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QComboBox
-from test_wizard import make_wizard, run_test, type_into  # noqa: F401
+from test_wizard import make_wizard, run_test, type_into
 
+from accessally_desktop.integrations import registry
 from accessally_desktop.sandbox.drip import ACCOUNT_ONE, ACCOUNT_TWO, ONE_ACCOUNT_TOKEN, TWO_ACCOUNTS_TOKEN
 
 
@@ -40,18 +42,16 @@ def test_several_accounts_are_offered_and_the_pick_is_tested(qtbot, serve, user_
     assert box.values()["account_id"] == ACCOUNT_TWO["id"] and box.passed()
 
 
-def test_every_service_shows_where_to_find_its_values_and_its_advice(qtbot, user_dirs) -> None:
+@pytest.mark.parametrize("service_id", registry.SERVICE_IDS)
+def test_every_service_shows_where_to_find_its_values_and_its_advice(qtbot, service_id) -> None:
     """Stripe's and PayPal's advice was declared but never shown; now every box shows its own."""
     from PySide6.QtWidgets import QLabel
 
-    from accessally_desktop.integrations import registry
-
     wizard = make_wizard(qtbot)
-    for service_id in registry.SERVICE_IDS:
-        box = wizard.box(service_id)
-        integration = registry.get(service_id)
-        where = box.findChild(QLabel, f"where_{service_id}")
-        assert where is not None and integration.where_to_find in where.text(), service_id
-        if integration.guidance:
-            guidance = box.findChild(QLabel, f"guidance_{service_id}")
-            assert guidance is not None and guidance.text() == integration.guidance, service_id
+    box = wizard.box(service_id)
+    integration = registry.get(service_id)
+    where = box.findChild(QLabel, f"where_{service_id}")
+    assert where is not None and integration.where_to_find in where.text(), service_id
+    if integration.guidance:
+        guidance = box.findChild(QLabel, f"guidance_{service_id}")
+        assert guidance is not None and guidance.text() == integration.guidance, service_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
-from test_wizard import edit, make_wizard, questions, run_test  # noqa: F401 - `questions` is an autouse fixture
+from test_wizard import edit, make_wizard, run_test
 
 from accessally_desktop.sandbox import stripe as fake
 

@@ -1,0 +1,50 @@
+"""Scripted answers for the app's static dialogs (QMessageBox.question / warning / information and
+QInputDialog.getText), so no modal box ever blocks a test and a test can read what the owner was
+asked, warned of or told. conftest.py installs one `Dialogs` for every test as the `dialogs` fixture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+Button = QMessageBox.StandardButton
+
+
+@dataclass
+class Dialogs:
+    """What was shown, in order, and the answers still to give: a button for a question, a text
+    for an input dialog. A question with no scripted answer left gets `default`."""
+
+    default: QMessageBox.StandardButton = Button.Discard
+    answers: list = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)  # questions and input labels
+    warned: list[str] = field(default_factory=list)
+    told: list[str] = field(default_factory=list)
+
+    def question(self, parent, title, text, *args, **kwargs) -> QMessageBox.StandardButton:
+        self.asked.append(text)
+        return self.answers.pop(0) if self.answers else self.default
+
+    def get_text(self, parent, title, label, *args, **kwargs) -> tuple[str, bool]:
+        self.asked.append(label)
+        return (self.answers.pop(0) if self.answers else "", True)
+
+    def warning(self, parent, title, text, *args, **kwargs) -> QMessageBox.StandardButton:
+        self.warned.append(text)
+        return Button.Ok
+
+    def information(self, parent, title, text, *args, **kwargs) -> QMessageBox.StandardButton:
+        self.told.append(text)
+        return Button.Ok
+
+
+def answer_dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
+    """Put a fresh `Dialogs` in place of the real boxes until the test ends."""
+    dialogs = Dialogs()
+    monkeypatch.setattr(QMessageBox, "question", dialogs.question)
+    monkeypatch.setattr(QMessageBox, "warning", dialogs.warning)
+    monkeypatch.setattr(QMessageBox, "information", dialogs.information)
+    monkeypatch.setattr(QInputDialog, "getText", dialogs.get_text)
+    return dialogs
