@@ -56,7 +56,8 @@ def _payments_per_service(site: dict[str, Any]) -> None:
             kinds[service_id] = kind
         saved = values.get(service_id) if isinstance(values, dict) else None
         if integration.variants and isinstance(saved, dict):
-            active = variant if isinstance(variant, str) else integration.variants[0].id
+            declared = [v.id for v in integration.variants]
+            active = variant if variant in declared else declared[0]  # an unknown one is dropped later
             values[service_id] = _under_variant(saved, active, integration)
     site.update(payments=payments, variants=variants, kinds=kinds)
 

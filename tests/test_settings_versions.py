@@ -102,3 +102,59 @@ def test_an_export_with_options_this_version_does_not_know_is_refused_by_name(op
     with pytest.raises(TransferError) as refused:
         parse_export(json.dumps(document).encode())
     assert words in str(refused.value)
+
+
+# Version 2 kept each payment processor's choices as top-level keys named after it, and PayPal's
+# values without an environment (it had one credential set).
+V2_SITE = {"site_url": "https://members.example.com", "crm": "drip", "stripe": True, "paypal": True,
+           "payments_later": False, "stripe_mode": "live", "paypal_environment": "sandbox",
+           "paypal_credentials": "rest",
+           "values": {"stripe": {"test.publishable_key": "pk_test_51PUBLIC", "live.publishable_key": "pk_live_51PUB"},
+                      "paypal": {"environment": "sandbox", "api_username": "shop_api1.example.com",
+                                 "client_id": "AbCdRestClientId"},
+                      "drip": {"account_id": "1234567"}},
+           "options": {"drip": {"tracking": False}}}
+V3_PAYMENTS = {"payments": ["stripe", "paypal"], "variants": {"stripe": "live", "paypal": "sandbox"},
+               "kinds": {"paypal": "rest"}}
+V3_VALUES = {"stripe": {"test.publishable_key": "pk_test_51PUBLIC", "live.publishable_key": "pk_live_51PUB"},
+             "paypal": {"sandbox.api_username": "shop_api1.example.com", "sandbox.client_id": "AbCdRestClientId"},
+             "drip": {"account_id": "1234567"}}
+
+
+def _payments(site) -> dict:
+    return {"payments": site.payments, "variants": site.variants, "kinds": site.kinds}
+
+
+def test_a_version_2_file_keeps_every_payment_choice_and_value_and_is_kept_once(user_dirs) -> None:
+    store = SettingsStore()
+    raw = write(store, {"version": 2, "last_site": "Shop", "sites": {"Shop": V2_SITE}})
+    loaded = store.load()
+    assert loaded.problem == ""
+    site = loaded.settings.sites["Shop"]
+    assert _payments(site) == V3_PAYMENTS and site.values == V3_VALUES
+    assert (site.variant("paypal"), site.kind("paypal"), site.services()) == (
+        "sandbox", "rest", ["license", "drip", "stripe", "paypal"])
+    store.save(loaded.settings)
+    assert (store.directory / "settings.json.v2").read_bytes() == raw
+    written = json.loads(store.path.read_text())["sites"]["Shop"]
+    assert {k: written[k] for k in V3_PAYMENTS} == V3_PAYMENTS and "paypal_environment" not in written
+
+
+def test_an_export_made_by_version_2_imports_every_payment_choice_and_value() -> None:
+    document = {"format": "accessally-desktop-site-settings", "format_version": 2, "app_version": "0.1.0",
+                "site": {"name": "Shop", **V2_SITE}}
+    profile = parse_export(json.dumps(document).encode()).profile
+    assert _payments(profile) == V3_PAYMENTS and profile.values == V3_VALUES
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("paypal_environment", "staging", "the PayPal environment “staging”"),
+    ("paypal_credentials", "oauth", "the kind of PayPal credentials “oauth”"),
+])
+def test_a_version_2_choice_this_version_does_not_know_is_left_out_by_name(user_dirs, key, value, words) -> None:
+    store = SettingsStore()
+    write(store, {"version": 2, "sites": {"Shop": {**V2_SITE, key: value}}})
+    loaded = store.load()
+    assert words in loaded.problem
+    site = loaded.settings.sites["Shop"]
+    assert (site.variant("paypal"), site.kind("paypal")) in (("live", "rest"), ("sandbox", "signature"))
