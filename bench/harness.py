@@ -109,22 +109,22 @@ def save_configured_site(credentials: dict[str, dict[str, str]], services: tuple
     from accessally_desktop.integrations import registry
     from accessally_desktop.secrets import open_store
     from accessally_desktop.settings import SettingsStore
-    from accessally_desktop.storage import Storage, active_variant, stored_name
+    from accessally_desktop.storage import Storage, stored_name
 
     store = SettingsStore()
     settings = store.load().settings
     profile = settings.current()
     profile.crm = next((s for s in services if s in registry.CRM_IDS), "none")
-    profile.stripe = "stripe" in services
-    profile.paypal = "paypal" in services
+    profile.payments = [s for s in services if s in registry.PAYMENT_IDS]
     profile.site_url = credentials["license"]["site_url"]
-    if "paypal" in services:
-        profile.paypal_environment = credentials["paypal"].get("environment", "sandbox")
-        profile.paypal_credentials = "signature"
+    for sid in services:  # the variant the stand-in's demo values name ("environment": "sandbox")
+        integration = registry.get(sid)
+        if integration.variants and credentials[sid].get(integration.variant_key):
+            profile.variants[sid] = credentials[sid][integration.variant_key]
     secrets: dict[str, str | None] = {}
     values: dict[str, dict[str, str]] = {}
     for sid in services:
-        variant = active_variant(profile, sid)
+        variant = profile.variant(sid)
         for f in registry.get(sid).fields:
             value = credentials[sid].get(f.name, "")
             if not value:

@@ -217,11 +217,11 @@ class Cases:
             return SetupWizard(storage, settings, settings.last_site, {}, test_timeout=60, start=start)
 
         self.license_wizard = wizard(PageId.LICENSE)
-        box = self.license_wizard.license.box
+        box = self.license_wizard.box("license")
         box.form.set_values({k: v for k, v in creds["license"].items() if k in box.form.inputs})
         self.stripe_wizard = wizard(PageId.PAYMENTS)
-        self.stripe_wizard.payments.use_stripe.setChecked(True)
-        box = self.stripe_wizard.payments.stripe
+        self.stripe_wizard.payments.use["stripe"].setChecked(True)
+        box = self.stripe_wizard.box("stripe")
         box.form.set_values({k: v for k, v in creds["stripe"].items() if k in box.form.inputs})
         self.controller = start_configured_app(60, SITE_SERVICES)
         self.windows = [self.license_wizard, self.stripe_wizard, self.controller.window]

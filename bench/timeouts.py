@@ -198,7 +198,7 @@ def wizard_cancels(credentials, runs: int):
         settings.current()
         wizard = SetupWizard(storage, settings, settings.last_site, {}, test_timeout=15, start=page)
         if sid == "stripe":
-            wizard.payments.use_stripe.setChecked(True)
+            wizard.payments.use["stripe"].setChecked(True)
         box = wizard.box(sid)
         box.form.set_values({k: v for k, v in credentials[sid].items() if k in box.form.inputs})
         wizards[sid] = wizard

@@ -141,3 +141,16 @@ def test_credentials_saved_before_environments_had_their_own_keep_working_and_mo
         assert store.get(site, f"paypal.sandbox.{name}") == fake.SIGNATURES["sandbox"][name]
         assert store.get(site, f"paypal.{name}") is None  # moved, not copied
     assert (SettingsStore().directory / "settings.json.v2").exists()  # the old file, kept once
+
+
+def test_closing_the_wizard_of_a_site_with_payments_without_a_change_asks_nothing(qtbot, dialogs) -> None:
+    """A saved site that never chose a variant (it uses each service's first) is not "changed" by
+    the wizard showing that first variant."""
+    store = SettingsStore()
+    settings = store.load().settings
+    settings.current().payments = ["stripe", "paypal"]
+    store.save(settings)
+    wizard = make_wizard(qtbot)
+    wizard.box("stripe"), wizard.box("paypal")  # the payments page, built as the owner would see it
+    wizard.reject()
+    assert dialogs.asked == [] and not wizard.isVisible()

@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QRadioButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,59 +29,13 @@ from PySide6.QtWidgets import (
 from .. import integrations
 from ..integrations import Status, registry
 from ..integrations.options import Pick
-from .widgets import set_by_key
+from .widgets import ChoiceGroup, heading
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
     from .forms import CredentialsForm
     from .wizard import SetupWizard
-
-
-def heading(text: str) -> QLabel:
-    """A label of the app's own rich text (links open in the browser)."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
-    label.setOpenExternalLinks(True)
-    set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
-    return label
-
-
-class ChoiceGroup(QWidget):
-    """Radio buttons with one string `value` property, so a choice can be a wizard field."""
-
-    valueChanged = Signal(str)
-
-    def __init__(self, choices: list[tuple[str, str]], title: str, parent: QWidget | None = None,
-                 horizontal: bool = False) -> None:
-        super().__init__(parent)
-        self._group = QButtonGroup(self)
-        self._buttons: dict[str, QRadioButton] = {}
-        layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for value, label in choices:
-            button = QRadioButton(label)
-            button.setObjectName(f"choice_{value}")
-            self._group.addButton(button)
-            self._buttons[value] = button
-            layout.addWidget(button)
-            button.toggled.connect(lambda on, v=value: on and self.valueChanged.emit(v))
-        if horizontal:
-            layout.addStretch(1)
-        self.setAccessibleName(title)
-
-    def get_value(self) -> str:
-        return next((v for v, b in self._buttons.items() if b.isChecked()), "")
-
-    def set_value(self, value: str) -> None:
-        if value in self._buttons:
-            self._buttons[value].setChecked(True)
-
-    def button(self, value: str) -> QRadioButton:
-        return self._buttons[value]
-
-    value = Property(str, get_value, set_value, notify=valueChanged)
 
 
 @dataclass

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import Property, QSize, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..integrations import Status
 
@@ -140,3 +140,49 @@ class StatusBadge(QWidget):
 def app_icon() -> QIcon:
     """The window icon: a rounded badge with a check mark."""
     return icon("app")
+
+
+def heading(text: str) -> QLabel:
+    """A label of the app's own rich text (links open in the browser)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
+    label.setOpenExternalLinks(True)
+    set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
+    return label
+
+
+class ChoiceGroup(QWidget):
+    """Radio buttons with one string `value` property, so a choice can be a wizard field."""
+
+    valueChanged = Signal(str)
+
+    def __init__(self, choices: list[tuple[str, str]], title: str, parent: QWidget | None = None,
+                 horizontal: bool = False) -> None:
+        super().__init__(parent)
+        self._group = QButtonGroup(self)
+        self._buttons: dict[str, QRadioButton] = {}
+        layout = QHBoxLayout(self) if horizontal else QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for value, label in choices:
+            button = QRadioButton(label)
+            button.setObjectName(f"choice_{value}")
+            self._group.addButton(button)
+            self._buttons[value] = button
+            layout.addWidget(button)
+            button.toggled.connect(lambda on, v=value: on and self.valueChanged.emit(v))
+        if horizontal:
+            layout.addStretch(1)
+        self.setAccessibleName(title)
+
+    def get_value(self) -> str:
+        return next((v for v, b in self._buttons.items() if b.isChecked()), "")
+
+    def set_value(self, value: str) -> None:
+        if value in self._buttons:
+            self._buttons[value].setChecked(True)
+
+    def button(self, value: str) -> QRadioButton:
+        return self._buttons[value]
+
+    value = Property(str, get_value, set_value, notify=valueChanged)

@@ -8,7 +8,6 @@ service's variant and credential kind: see `service_box`), so tests and later pa
 from __future__ import annotations
 
 import copy
-import html
 import logging
 import time
 from collections.abc import Callable
@@ -17,23 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
 from .. import APP_NAME, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
-from ..integrations.characters import shorten
 from ..integrations.redaction import secret_shape_in
-from ..settings import MAX_SITE_NAME, SavedResult, Settings, SiteProfile
+from ..settings import SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
     Storage,
@@ -44,8 +34,16 @@ from ..storage import (
     with_unmoved,
 )
 from .pages import PageId, page_for
-from .service_box import ChoiceGroup, ServiceBox, Tested, heading
-from .widgets import StatusBadge, plain_text, result_text, scrolling
+from .service_box import ServiceBox, Tested
+from .widgets import result_text
+from .wizard_pages import (
+    CrmCredentialsPage,
+    CrmPage,
+    LicensePage,
+    PaymentsPage,
+    SummaryPage,
+    WelcomePage,
+)
 from .workers import submit
 
 if TYPE_CHECKING:
@@ -63,346 +61,6 @@ def next_page(current: PageId, crm: str) -> int:
     if current == PageId.SUMMARY:
         return -1
     return current + 1
-
-
-class LazyPage(QWizardPage):
-    """A page that builds its widgets when first shown, or first asked for: opening the wizard
-    builds only the page it starts on, not a dozen credential forms.
-
-    Asking for a widget the page has not built yet (`wizard.payments.payment_boxes`) builds the page
-    first (`__getattr__`), so callers need not know which pages were shown.
-    """
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.setup = wizard
-        self._built = False
-
-    def ensure_built(self) -> None:
-        if not self._built:
-            self._built = True
-            self.build()
-
-    @property
-    def built(self) -> bool:
-        return self._built
-
-    def build(self) -> None:
-        raise NotImplementedError
-
-    def initializePage(self) -> None:
-        self.ensure_built()
-
-    def __getattr__(self, name: str):
-        if name.startswith("__") or self.__dict__.get("_built", True):
-            raise AttributeError(name)
-        self.ensure_built()
-        return getattr(self, name)
-
-
-class CredentialPage(LazyPage):
-    """A page whose Next needs its services tested ok, or an explicit "continue untested"."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.untested_box = QCheckBox(self.tr("Continue &without a passing test (I'll fix it later)"))
-        self.untested_box.setObjectName(f"untested_{type(self).__name__}")
-        self.untested_box.setToolTip(self.tr("Your values are saved as entered and marked untested on the Summary."))
-        self.untested_box.toggled.connect(self._untested_toggled)
-
-    def boxes(self) -> list[ServiceBox]:
-        """The service boxes in use on this page right now."""
-        raise NotImplementedError
-
-    def _untested_toggled(self, on: bool) -> None:
-        for box in self.boxes():
-            if on and not box.passed():
-                self.setup.untested.add(box.service_id)
-            else:
-                self.setup.untested.discard(box.service_id)
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        boxes = self.boxes()
-        if any(box.running for box in boxes):
-            return False
-        for box in boxes:
-            if box.passed():
-                continue
-            if not (self.untested_box.isChecked() and box.integration.check_format(box.values()).ok):
-                return False
-        return True
-
-    def validatePage(self) -> bool:
-        self._untested_toggled(self.untested_box.isChecked())
-        return True
-
-    def cleanupPage(self) -> None:
-        for box in self.boxes():
-            box.cancel_test()
-
-    def watch(self, box: ServiceBox) -> ServiceBox:
-        box.changed.connect(self.completeChanged)
-        box.register(self)
-        return box
-
-
-def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
-    """Says plainly that this is a sandbox, and lists the demo values that pass."""
-    rows = "".join(
-        f"<tr><td><b>{registry.get(sid).name}</b></td><td>"
-        + "<br>".join(f"{_label(registry.get(sid), k)}: <code>{v}</code>" for k, v in values.items() if v)
-        + "</td></tr>" for sid, values in demo.items())
-    label = heading(
-        "<p style='background:#fff3cd; color:#5c4400; padding:6px'><b>SANDBOX</b> — every service is a local "
-        "stand-in on this computer. Nothing reaches real services, and nothing touches your real sites, "
-        "settings or keyring. Use the demo values below (each page has a button that fills them in); change "
-        "one character to see a failure.</p><table cellspacing='4'>" + rows + "</table>")
-    label.setObjectName("sandbox_banner")
-    return label
-
-
-def _label(integration: Integration, name: str) -> str:
-    """A demo value's label: its field's, or the variant's choice ("Environment")."""
-    try:
-        return integration.field(name).label
-    except KeyError:
-        return name.capitalize()
-
-
-class WelcomePage(QWizardPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.setObjectName("page_welcome")
-        self.setTitle(self.tr("Welcome to AccessAlly setup"))
-        self.setSubTitle(self.tr("Connect your license, your CRM and your payment processor. "
-                                 "Each connection is tested live before you go on."))
-        layout = QVBoxLayout(self)
-        def names(service_ids: tuple[str, ...]) -> str:  # from the registry: no service module loads here
-            shown = [html.escape(registry.display_name(s)) for s in service_ids]
-            return ", ".join(shown[:-1]) + self.tr(" or ") + shown[-1] if len(shown) > 1 else "".join(shown)
-
-        layout.addWidget(heading(self.tr(
-            "<p>Have these at hand (each is checked as you enter it):</p><ul>"
-            "<li><b>Your AccessAlly license key</b> — in your AccessAlly customer account "
-            "(<a href='https://accessally.com'>accessally.com</a>), and your site's address.</li>"
-            "<li><b>Your CRM's API credentials</b> — %s. The next pages say where each one is found.</li>"
-            "<li><b>Your payment keys</b> — %s. The payments page says where to find them.</li></ul>"
-            "<p>Nothing is saved until you click <b>Finish</b>. Secrets go to your system keyring, "
-            "never into a file. You can run this wizard again at any time.</p>") % (names(registry.CRM_IDS),
-                                                                                 names(registry.PAYMENT_IDS))))
-        if wizard.sandbox:
-            layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
-        self.site_label = plain_text(QLabel())  # the site's name, as typed
-        self.site_label.setObjectName("welcome_site")
-        layout.addWidget(self.site_label)
-        layout.addStretch(1)
-        self.site_label.setText(self.tr("Setting up site: %s") % shorten(wizard.profile.name, MAX_SITE_NAME))
-
-
-class LicensePage(CredentialPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setObjectName("page_license")
-        self.setTitle(self.tr("Your AccessAlly license"))
-        self.setSubTitle(self.tr("Enter the e-mail you bought AccessAlly with, your serial key and your site's "
-                                 "address, then click Check license."))
-
-    def build(self) -> None:
-        self.license_boxes = {service_id: self.watch(ServiceBox(self.setup, service_id))
-                              for service_id in registry.LICENSE_IDS}
-        layout = QVBoxLayout(self)
-        site_url = self.setup.profile.site_url
-        for box in self.license_boxes.values():
-            layout.addWidget(box)
-            self.setup.prefill(box)
-            if site_url and "site_url" in box.form.inputs and not box.form.values()["site_url"]:
-                box.form.set_values({"site_url": site_url})  # the site's address, wherever it was entered
-        layout.addStretch(1)
-        layout.addWidget(self.untested_box)
-        self.untested_box.setChecked(bool(set(self.license_boxes) & self.setup.untested))
-
-    def boxes(self) -> list[ServiceBox]:
-        return list(self.license_boxes.values())
-
-
-class CrmPage(LazyPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setObjectName("page_crm")
-        self.setTitle(self.tr("Choose your CRM"))
-        self.setSubTitle(self.tr("AccessAlly keeps your contacts and tags in one CRM. Pick the one you use."))
-
-    def build(self) -> None:
-        choices = [(crm_id, registry.get(crm_id).name) for crm_id in registry.CRM_IDS]
-        choices.append((NO_CRM, self.tr("AccessAlly Managed (no CRM)")))
-        self.choice = ChoiceGroup(choices, self.tr("CRM"))
-        self.choice.setObjectName("crm_choice")
-        for crm_id, _ in choices[:-1]:
-            self.choice.button(crm_id).setToolTip(registry.get(crm_id).where_to_find)
-        self.choice.valueChanged.connect(self.completeChanged)
-        self.registerField("crm.provider", self.choice, "value", self.choice.valueChanged)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.choice)
-        layout.addStretch(1)
-        if self.setup.profile.crm:
-            self.choice.set_value(self.setup.profile.crm)
-
-    def isComplete(self) -> bool:
-        return bool(self.choice.get_value())
-
-
-class CrmCredentialsPage(CredentialPage):
-    """One generic page: the chosen CRM's fields, built from its integration."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setObjectName("page_crm_credentials")
-
-    def build(self) -> None:
-        self.stack = QStackedWidget()
-        self.crm_boxes: dict[str, ServiceBox] = {}  # built when that CRM is first chosen
-        layout = QVBoxLayout(self)
-        layout.addWidget(scrolling(self.stack), 1)
-        layout.addWidget(self.untested_box)
-
-    def crm_box(self, crm_id: str) -> ServiceBox:
-        """The CRM's box, built (and filled from the saved setup) the first time it is needed."""
-        self.ensure_built()
-        if crm_id not in self.crm_boxes:
-            box = ServiceBox(self.setup, crm_id)
-            self.watch(box)
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(box)
-            column.addStretch(1)
-            self.stack.addWidget(holder)
-            self.crm_boxes[crm_id] = box
-            self.setup.prefill(box)
-        return self.crm_boxes[crm_id]
-
-    def crm(self) -> str:
-        return self.setup.chosen_crm()
-
-    def initializePage(self) -> None:
-        super().initializePage()
-        crm = self.crm()
-        box = self.crm_box(crm)
-        self.stack.setCurrentWidget(box.parentWidget())
-        name = registry.get(crm).name
-        self.setTitle(self.tr("Connect %s") % name)
-        self.setSubTitle(self.tr("Paste your %s API credentials, then test the connection.") % name)
-        self.untested_box.setChecked(crm in self.setup.untested)
-        box.show_saved()
-
-    def boxes(self) -> list[ServiceBox]:
-        crm = self.crm()
-        return [self.crm_box(crm)] if crm in registry.CRM_IDS else []
-
-
-class PaymentsPage(CredentialPage):
-    """Every payment service, each with a "Use …" box, and "Set up payments later"."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setObjectName("page_payments")
-        self.setTitle(self.tr("Connect your payment processor"))
-        names = [registry.display_name(s) for s in registry.PAYMENT_IDS]
-        either = self.tr("Use %s, or several.") % self.tr(" or ").join(names) if len(names) > 1 else ""
-        self.setSubTitle(self.tr("%s Test each one before you go on.") % either if either
-                         else self.tr("Test it before you go on."))
-
-    def build(self) -> None:
-        wizard, profile = self.setup, self.setup.profile
-        self.later = QCheckBox(self.tr("Set up payments &later"))
-        self.later.setObjectName("payments_later")
-        self.registerField("payments.later", self.later)
-        self.use: dict[str, QCheckBox] = {}
-        self.payment_boxes: dict[str, ServiceBox] = {}
-        self.groups: dict[str, QGroupBox] = {}
-        choices = QHBoxLayout()
-        content = QWidget()
-        column = QVBoxLayout(content)
-        for service_id in registry.PAYMENT_IDS:
-            name = registry.display_name(service_id)
-            use = self.use[service_id] = QCheckBox(self.tr("Use &%s") % name)
-            use.setObjectName(f"use_{service_id}")
-            self.registerField(f"payments.{service_id}", use)
-            box = self.payment_boxes[service_id] = self.watch(ServiceBox(wizard, service_id))
-            group = self.groups[service_id] = QGroupBox(name)
-            QVBoxLayout(group).addWidget(box)
-            choices.addWidget(use)
-            column.addWidget(group)
-        choices.addWidget(self.later)
-        choices.addStretch(1)
-        column.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(choices)
-        layout.addWidget(scrolling(content), 1)
-        layout.addWidget(self.untested_box)
-        for service_id, box in self.payment_boxes.items():
-            wizard.prefill(box)
-            self.use[service_id].setChecked(service_id in profile.payments)
-        self.later.setChecked(profile.payments_later)
-        self.untested_box.setChecked(bool(set(self.payment_boxes) & wizard.untested))
-        for check in (*self.use.values(), self.later):
-            check.toggled.connect(self._choices_changed)
-        self._choices_changed()
-
-    def _choices_changed(self) -> None:
-        later = self.later.isChecked()
-        for service_id, use in self.use.items():
-            use.setEnabled(not later)
-            self.groups[service_id].setVisible(use.isChecked() and not later)
-        self.completeChanged.emit()
-
-    def chosen(self) -> list[str]:
-        """The payment services in use, as ticked now."""
-        if self.later.isChecked():
-            return []
-        return [service_id for service_id, use in self.use.items() if use.isChecked()]
-
-    def boxes(self) -> list[ServiceBox]:
-        return [self.payment_boxes[service_id] for service_id in self.chosen()]
-
-    def isComplete(self) -> bool:
-        if not (self.later.isChecked() or self.chosen()):
-            return False
-        return super().isComplete()
-
-
-class SummaryPage(QWizardPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.setup = wizard
-        self.setObjectName("page_summary")
-        self.setTitle(self.tr("Summary"))
-        self.setSubTitle(self.tr("Check everything below, then click Finish to save it all at once."))
-        self.rows = QFormLayout()
-        self.where = QLabel()
-        self.where.setWordWrap(True)
-        self.where.setObjectName("summary_storage")
-        self.saving = QLabel()
-        self.saving.setObjectName("summary_saving")
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.rows)
-        layout.addStretch(1)
-        layout.addWidget(self.where)
-        layout.addWidget(self.saving)
-
-    def initializePage(self) -> None:
-        while self.rows.rowCount():
-            self.rows.removeRow(0)
-        for service_id in self.setup.services_in_use():
-            name = registry.get(service_id).name
-            badge = StatusBadge()
-            badge.setObjectName(f"summary_{service_id}")
-            badge.set_status(*self.setup.summary_line(service_id))
-            self.rows.addRow(QLabel(f"<b>{name}</b>"), badge)
-        if self.setup.field("payments.later"):
-            self.rows.addRow(QLabel(self.tr("<b>Payments</b>")), QLabel(self.tr("Set up later")))
-        self.where.setText(self.setup.storage_description())
 
 
 class SetupWizard(QWizard):
@@ -676,8 +334,7 @@ class SetupWizard(QWizard):
             return True
         before = self.settings.sites[self.site]
         after = settings.sites[self.site]
-        comparable = ("crm", "payments", "payments_later", "variants", "kinds")
-        if any(getattr(before, key) != getattr(after, key) for key in comparable):
+        if _choices(before) != _choices(after):
             return True
         typed = {service: values for service, values in after.values.items() if values}
         if typed != {service: values for service, values in before.values.items() if values}:
@@ -714,6 +371,12 @@ class SetupWizard(QWizard):
             event.ignore()
         else:
             event.accept()
+
+def _choices(profile: SiteProfile) -> tuple:
+    """What a site is set to use, as the owner sees it: an unset variant is the service's first."""
+    chosen = {s: (profile.variant(s), profile.kind(s)) for s in profile.services()}
+    return profile.crm, sorted(profile.payments), profile.payments_later, chosen
+
 
 def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
     try:
