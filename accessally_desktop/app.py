@@ -7,7 +7,7 @@ import gc
 import sys
 from types import ModuleType
 
-from . import APP_NAME, __version__
+from . import APP_NAME, __version__, cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,8 +20,6 @@ def build_parser() -> argparse.ArgumentParser:
     # For packaging/smoke_test.py: start normally, exit 0 once the windows are up and the keyring opened.
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import cli
-
     check = commands.add_parser("check", help="test credentials without opening the window",
                                 description="Test credentials live, all services at once.")
     cli.add_arguments(check)
@@ -37,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv) if argv else NO_ARGUMENTS
     if args.command == "check":
-        from . import cli
-
         try:
             return cli.run_in_sandbox(args) if args.sandbox else cli.run(args)
         except KeyboardInterrupt:
