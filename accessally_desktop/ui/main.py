@@ -28,8 +28,17 @@ from ..secrets import (
     open_store,
 )
 from ..settings import Settings, SettingsStore, SiteProfile, site_name_problem
-from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
+from ..storage import (
+    SaveError,
+    SettingsWriter,
+    Storage,
+    saved_result,
+    secret_names,
+    settings_without,
+    values_for,
+)
 from .pages import PageId, page_for
+from .wizard import SetupWizard
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
@@ -62,7 +71,7 @@ class AppController(QObject):
         self.store_future: Future[OpenedStore] = Future()
         self.storage = Storage(self.settings_store, PendingStore(self.store_future))
         self.writer = SettingsWriter(self.settings_store)
-        self.wizard = None  # the SetupWizard while it is open (its module loads when first needed)
+        self.wizard: SetupWizard | None = None  # while it is open
         self.running: dict[str, LiveTest] = {}
         self.notices: dict[str, str] = {}  # name -> text: warnings the main window shows, even one built later
         if loaded.problem:
@@ -200,8 +209,6 @@ class AppController(QObject):
 
     def remove_site(self, name: str, on_done: Callable[[str | None], None]) -> None:
         """Remove a site and every secret it had (on a worker)."""
-        from ..storage import settings_without
-
         if self.wizard is not None:  # its Finish would bring the site back, without its secrets
             on_done(self.tr("Finish or close the setup wizard first, then remove the site."))
             return
@@ -257,8 +264,6 @@ class AppController(QObject):
         note = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
             note = self.tr(NO_KEYRING_NOTE)
-        from .wizard import SetupWizard
-
         wizard = SetupWizard(self.storage, self.settings, site, secrets or {}, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
                              secrets_known=secrets is not None, current=lambda: self.settings, parent=None)
