@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from types import ModuleType
 
@@ -44,11 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_gui() -> ModuleType:
-    """The window's module, loaded with Python's cyclic garbage collector paused: start-up creates
-    ~30 000 objects that live as long as the app (modules, classes, widgets) and almost no garbage,
-    and each collection on the way would look at all of them again (~2 % of the start-up). Once the
-    first window is up, `AppController.start` sets them aside for good and resumes collecting."""
-    gc.disable()
+    """The window's module, loaded only for a window: `check` runs without Qt."""
     from .ui import run as ui
 
     return ui

@@ -7,7 +7,6 @@ saving their results; the windows only show and ask. `run` starts the applicatio
 from __future__ import annotations
 
 import copy
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -99,20 +98,15 @@ class AppController(QObject):
         return self.settings.current()
 
     def start(self) -> None:
-        try:
-            if self.profile.configured or self.notices:  # a notice needs the main window to be seen
-                self.show_window()
-            if self._given_store is not None:
-                self._store_opened(OpenedStore(self._given_store))
-            else:
-                # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
-                QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
-            if not self.profile.configured:
-                self.open_wizard()
-        finally:
-            if not gc.isenabled():  # paused for the start-up by app.load_gui
-                gc.freeze()  # what the start-up built lives as long as the app: no collection looks at it again
-                gc.enable()
+        if self.profile.configured or self.notices:  # a notice needs the main window to be seen
+            self.show_window()
+        if self._given_store is not None:
+            self._store_opened(OpenedStore(self._given_store))
+        else:
+            # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
+            QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
+        if not self.profile.configured:
+            self.open_wizard()
 
     def show_window(self) -> None:
         """Show the main window where it was last left (the first time it is shown)."""
