@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from types import ModuleType
 
-from . import APP_NAME, __version__
+from . import APP_NAME, __version__, cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,8 +19,6 @@ def build_parser() -> argparse.ArgumentParser:
     # For packaging/smoke_test.py: start normally, exit 0 once the windows are up and the keyring opened.
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import cli
-
     check = commands.add_parser("check", help="test credentials without opening the window",
                                 description="Test credentials live, all services at once.")
     cli.add_arguments(check)
@@ -37,8 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv) if argv else NO_ARGUMENTS
     if args.command == "check":
-        from . import cli
-
         try:
             return cli.run_in_sandbox(args) if args.sandbox else cli.run(args)
         except KeyboardInterrupt:
@@ -48,11 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_gui() -> ModuleType:
-    """The window's module, loaded with Python's cyclic garbage collector paused: start-up creates
-    ~30 000 objects that live as long as the app (modules, classes, widgets) and almost no garbage,
-    and each collection on the way would look at all of them again (~2 % of the start-up). Once the
-    first window is up, `AppController.start` sets them aside for good and resumes collecting."""
-    gc.disable()
+    """The window's module, loaded only for a window: `check` runs without Qt."""
     from .ui import run as ui
 
     return ui

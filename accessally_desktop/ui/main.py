@@ -7,7 +7,6 @@ saving their results; the windows only show and ask. `run` starts the applicatio
 from __future__ import annotations
 
 import copy
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -28,8 +27,17 @@ from ..secrets import (
     open_store,
 )
 from ..settings import Settings, SettingsStore, SiteProfile, site_name_problem
-from ..storage import SaveError, SettingsWriter, Storage, saved_result, secret_names, values_for
+from ..storage import (
+    SaveError,
+    SettingsWriter,
+    Storage,
+    saved_result,
+    secret_names,
+    settings_without,
+    values_for,
+)
 from .pages import PageId, page_for
+from .wizard import SetupWizard
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
@@ -62,7 +70,7 @@ class AppController(QObject):
         self.store_future: Future[OpenedStore] = Future()
         self.storage = Storage(self.settings_store, PendingStore(self.store_future))
         self.writer = SettingsWriter(self.settings_store)
-        self.wizard = None  # the SetupWizard while it is open (its module loads when first needed)
+        self.wizard: SetupWizard | None = None  # while it is open
         self.running: dict[str, LiveTest] = {}
         self.notices: dict[str, str] = {}  # name -> text: warnings the main window shows, even one built later
         if loaded.problem:
@@ -90,20 +98,15 @@ class AppController(QObject):
         return self.settings.current()
 
     def start(self) -> None:
-        try:
-            if self.profile.configured or self.notices:  # a notice needs the main window to be seen
-                self.show_window()
-            if self._given_store is not None:
-                self._store_opened(OpenedStore(self._given_store))
-            else:
-                # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
-                QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
-            if not self.profile.configured:
-                self.open_wizard()
-        finally:
-            if not gc.isenabled():  # paused for the start-up by app.load_gui
-                gc.freeze()  # what the start-up built lives as long as the app: no collection looks at it again
-                gc.enable()
+        if self.profile.configured or self.notices:  # a notice needs the main window to be seen
+            self.show_window()
+        if self._given_store is not None:
+            self._store_opened(OpenedStore(self._given_store))
+        else:
+            # Keyring discovery imports every backend (~160 ms of CPU): after the window is up.
+            QTimer.singleShot(0, lambda: submit(open_store, self._store_opened, self._store_failed, context=self))
+        if not self.profile.configured:
+            self.open_wizard()
 
     def show_window(self) -> None:
         """Show the main window where it was last left (the first time it is shown)."""
@@ -200,8 +203,6 @@ class AppController(QObject):
 
     def remove_site(self, name: str, on_done: Callable[[str | None], None]) -> None:
         """Remove a site and every secret it had (on a worker)."""
-        from ..storage import settings_without
-
         if self.wizard is not None:  # its Finish would bring the site back, without its secrets
             on_done(self.tr("Finish or close the setup wizard first, then remove the site."))
             return
@@ -257,8 +258,6 @@ class AppController(QObject):
         note = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
             note = self.tr(NO_KEYRING_NOTE)
-        from .wizard import SetupWizard
-
         wizard = SetupWizard(self.storage, self.settings, site, secrets or {}, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
                              secrets_known=secrets is not None, current=lambda: self.settings, parent=None)

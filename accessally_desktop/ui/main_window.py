@@ -12,8 +12,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QTabBar,
     QToolBar,
@@ -22,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
+from ..diagnostics import bundled_libraries, diagnostics_text
 from ..integrations import registry
+from ..logs import recent_lines
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
 from .widgets import StatusBadge, plain_text, set_by_key
@@ -268,8 +272,6 @@ class MainWindow(QMainWindow):
         self.controller.switch_site(name)
 
     def ask_add_site(self) -> None:
-        from PySide6.QtWidgets import QInputDialog, QMessageBox  # dialogs load when first asked for
-
         name, ok = QInputDialog.getText(self, self.tr("Add site"), self.tr("Name of the new site:"))
         if ok:
             problem = self.controller.add_site(name)
@@ -277,16 +279,12 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, self.tr("Add site"), problem)
 
     def ask_rename_site(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
         old = self.controller.site
         name, ok = QInputDialog.getText(self, self.tr("Rename site"), self.tr("New name for %s:") % old, text=old)
         if ok and name.strip() != old:
             self.controller.rename_site(old, name, self._site_change_done)
 
     def ask_remove_site(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         name = self.controller.site
         answer = QMessageBox.question(
             self, self.tr("Remove site"),
@@ -297,13 +295,11 @@ class MainWindow(QMainWindow):
             self.controller.remove_site(name, self._site_change_done)
 
     def _site_change_done(self, problem: str | None) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         if problem:
             QMessageBox.warning(self, APP_NAME, problem)
 
     def export_site(self) -> None:
-        from .transfer_export import export_site  # loaded when first used, as the wizard is
+        from .transfer_export import export_site  # loaded when first used: ~40 ms of the start-up
 
         export_site(self)
 
@@ -313,9 +309,6 @@ class MainWindow(QMainWindow):
         import_site(self)
 
     def copy_diagnostics(self) -> None:
-        from ..diagnostics import diagnostics_text
-        from ..logs import recent_lines
-
         future = self.controller.store_future
         where = future.result().store.description if future.done() else "still opening"
         text = diagnostics_text(self.controller.settings, where, recent_lines(200))
@@ -323,10 +316,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard (no secrets included)."), 8000)
 
     def show_about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        from ..diagnostics import bundled_libraries
-
         rows = "".join(f"<tr><td>{name}</td><td>{version}</td><td>{licence}</td></tr>"
                        for name, version, licence in bundled_libraries())
         box = QMessageBox(self)

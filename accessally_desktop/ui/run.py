@@ -12,7 +12,7 @@ import threading
 import traceback
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..logs import setup_logging
@@ -31,8 +31,6 @@ def _install_excepthook() -> None:
         log.error("unexpected error", exc_info=(kind, value, tb))
         if QApplication.instance() is None or threading.current_thread() is not threading.main_thread():
             return  # a dialog needs the GUI thread and a live app: the log has it
-        from PySide6.QtWidgets import QMessageBox  # loaded when needed, as every dialog
-
         details = "".join(traceback.format_exception(kind, value, tb))[-4000:]
         box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
                           "Something went wrong inside the app. Your saved setup is safe. "
@@ -58,8 +56,6 @@ def run_gui(args: argparse.Namespace) -> int:
         return _run_sandbox(app, args)
     lock = instance_lock()
     if lock.open_elsewhere:
-        from PySide6.QtWidgets import QMessageBox
-
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
