@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -87,6 +86,7 @@ class ServiceBox(QWidget):
         if self.kinds:
             self._add_kind_choice(layout)
         layout.addWidget(self.form)
+        self.form.setVisible(bool(self.form.inputs))  # all of a service's fields may belong to a kind
         layout.addWidget(self.panel)
         self._pickers = {}  # field -> its ResultPicker: picks a test can settle (Drip's account)
         for option in integration.options:
@@ -139,12 +139,11 @@ class ServiceBox(QWidget):
         self.kind_choice = ChoiceGroup([(k.id, self.tr(k.label)) for k in self.kinds.values()],
                                        self.tr("%s credentials") % self.integration.name)
         self.kind_choice.setObjectName(f"{self.service_id}_credentials")
-        self.kind_stack = QStackedWidget()
-        for form in self.kind_forms.values():
-            self.kind_stack.addWidget(form)
         layout.addWidget(self.kind_choice)
-        layout.addWidget(self.kind_stack)
+        for form in self.kind_forms.values():  # only the chosen kind's form is shown (and takes room)
+            layout.addWidget(form)
         self.kind_choice.set_value(next(iter(self.kinds)))
+        self._show_kind()
         self.kind_choice.valueChanged.connect(self._kind_changed)
 
     # -- values ------------------------------------------------------------------------------------
@@ -282,9 +281,13 @@ class ServiceBox(QWidget):
         self.badge.setAccessibleName(self.badge.text())
 
     def _kind_changed(self, kind: str) -> None:
-        self.kind_stack.setCurrentWidget(self.kind_forms[kind])
+        self._show_kind()
         self._show_where()
         self._edited()
+
+    def _show_kind(self) -> None:
+        for kind, form in self.kind_forms.items():
+            form.setVisible(kind == self.kind)
 
     def _show_where(self) -> None:
         """Where to find the values: the chosen kind's own steps, where it has them."""

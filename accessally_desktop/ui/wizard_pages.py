@@ -273,7 +273,8 @@ class PaymentsPage(CredentialPage):
         self.setObjectName("page_payments")
         self.setTitle(self.tr("Connect your payment processor"))
         names = [registry.display_name(s) for s in registry.PAYMENT_IDS]
-        either = self.tr("Use %s, or several.") % self.tr(" or ").join(names) if len(names) > 1 else ""
+        either = (self.tr("Use %s, or both.") % self.tr(" or ").join(names) if len(names) == 2
+                  else self.tr("Use %s, or several.") % ", ".join(names) if len(names) > 2 else "")
         self.setSubTitle(self.tr("%s Test each one before you go on.") % either if either
                          else self.tr("Test it before you go on."))
 
