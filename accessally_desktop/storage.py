@@ -66,6 +66,12 @@ def secret_names(service_ids: list[str] | tuple[str, ...] | None = None) -> list
     return names
 
 
+def unmoved_names() -> set[str]:
+    """The names entries had before their service had variants ("paypal.api_password")."""
+    return {stored_name(service_id, name) for service_id in registry.SERVICE_IDS
+            if registry.get(service_id).variants for name in registry.get(service_id).secret_fields}
+
+
 def with_unmoved(profile: SiteProfile, secrets: Mapping[str, str]) -> dict[str, str]:
     """The secrets read, where entries saved before their service had variants ("paypal.api_password")
     count as the active variant's: it was the only set then, and only the wizard changes the active

@@ -136,6 +136,7 @@ def test_credentials_saved_before_environments_had_their_own_keep_working_and_mo
     wizard = make_wizard(qtbot, secrets=old)
     box = wizard.box("paypal")
     assert box.variant == "sandbox" and box.values()["api_password"] == fake.SIGNATURES["sandbox"]["api_password"]
+    assert not wizard.has_unsaved_input()  # shown under their environment: nothing was typed
     finish(qtbot, wizard)
     for name in ("api_password", "api_signature"):
         assert store.get(site, f"paypal.sandbox.{name}") == fake.SIGNATURES["sandbox"][name]

@@ -30,6 +30,7 @@ from ..storage import (
     saved_result,
     secret_names,
     stored_name,
+    unmoved_names,
     variants,
     with_unmoved,
 )
@@ -339,7 +340,8 @@ class SetupWizard(QWizard):
         typed = {service: values for service, values in after.values.items() if values}
         if typed != {service: values for service, values in before.values.items() if values}:
             return True
-        return any(secrets.get(name) != self.initial_secrets.get(name) for name in secrets)
+        initial, moved = with_unmoved(before, self.initial_secrets), unmoved_names()  # a move is no change
+        return any(secrets.get(name) != initial.get(name) for name in secrets if name not in moved)
 
     def reject(self) -> None:
         for box in self.boxes().values():
