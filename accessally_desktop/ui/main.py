@@ -37,12 +37,12 @@ from ..storage import (
     values_for,
 )
 from .pages import PageId, page_for
-from .wizard import SetupWizard
 from .workers import LiveTest, submit
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
     from .main_window import MainWindow
+    from .wizard import SetupWizard
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +258,8 @@ class AppController(QObject):
         note = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
             note = self.tr(NO_KEYRING_NOTE)
+        from .wizard import SetupWizard  # a configured site starts on the main window: ~10 ms it need not pay
+
         wizard = SetupWizard(self.storage, self.settings, site, secrets or {}, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
                              secrets_known=secrets is not None, current=lambda: self.settings, parent=None)
