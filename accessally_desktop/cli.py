@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .integrations import DEFAULT_TIMEOUT, registry
 from .integrations.redaction import redact, register_secret
+from .integrations.status import STATUS_WORDS
 from .secrets import SecretStoreError
 from .settings import NotAnOrdinaryFile, read_ordinary_file
 
@@ -227,13 +230,29 @@ def run_tests(jobs: list[tuple[str, Mapping[str, str]]], *, timeout: float) -> l
             raise
 
 
-def format_table(results: list[CheckResult]) -> str:
+def format_table(results: list[CheckResult], width: int | None = None) -> str:
+    """A table in the app's own words ("Credentials rejected"), the result column wrapped to the
+    terminal's width, and a last line that says how many connections work."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
     rows = [("Service", "Status", "Time", "Result")]
     for r in results:
         account = r.account.name or r.account.id
         message = r.message if not account or account in r.message else f"{r.message} ({account})"
-        rows.append((registry.display_name(r.service), str(r.status), f"{r.elapsed_ms / 1000:.1f}s", message))
+        rows.append((registry.display_name(r.service), STATUS_WORDS.get(r.status, str(r.status)),
+                     f"{r.elapsed_ms / 1000:.1f}s", message))
         rows.extend(("", "", "", f"warning: {w}") for w in r.warnings)
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows]
+    indent = sum(widths) + 2 * len(widths)
+    lines = []
+    for row in rows:
+        wrapped = textwrap.wrap(row[3], max(30, width - indent - 1)) or [""]
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + wrapped[0])
+        lines += [" " * indent + more for more in wrapped[1:]]
+    lines += ["", _summary(sum(r.ok for r in results), len(results))]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _summary(working: int, tested: int) -> str:
+    if tested == 1:
+        return "The connection works." if working else "The connection does not work."
+    return f"All {tested} connections work." if working == tested else f"{working} of {tested} connections work."

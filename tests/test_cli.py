@@ -162,3 +162,20 @@ def test_check_tests_the_saved_configuration_of_the_last_site(stand_ins, secret_
     assert [r["service"] for r in json.loads(out.stdout)] == ["license", "drip"]
     out = run_check(["--site", "Elsewhere"], env)
     assert out.returncode == 2 and "No saved site named 'Elsewhere'" in out.stderr
+
+
+def test_the_table_uses_the_apps_words_wraps_to_the_terminal_and_says_how_many_work() -> None:
+    from accessally_desktop.cli import format_table
+    from accessally_desktop.integrations import CheckResult, Status
+
+    long = "Stripe did not accept this secret key. " * 4
+    results = [CheckResult("license", Status.OK, "Active until 2027."),
+               CheckResult("stripe", Status.INVALID_CREDENTIALS, long.strip(), elapsed_ms=300),
+               CheckResult("drip", Status.OK, "Connected to Drip.")]
+    table = format_table(results, width=80)
+    lines = table.splitlines()
+    assert "Credentials rejected" in table and "invalid_credentials" not in table
+    assert all(len(line) <= 80 for line in lines), table
+    assert " ".join(table.split()).count("did not accept") == 4  # wrapped, nothing cut
+    assert lines[-1] == "2 of 3 connections work."
+    assert format_table(results[:1], width=80).splitlines()[-1] == "The connection works."

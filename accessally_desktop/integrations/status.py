@@ -26,6 +26,24 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# What each outcome is called wherever an owner reads it: the dashboard, the wizard, `check`'s table.
+STATUS_WORDS = {
+    Status.OK: "Connected",
+    Status.INVALID_FORMAT: "Check the values",
+    Status.INVALID_CREDENTIALS: "Credentials rejected",
+    Status.FORBIDDEN: "Access refused",
+    Status.WRONG_ENVIRONMENT: "Wrong environment",
+    Status.NOT_FOUND: "Not found",
+    Status.RATE_LIMITED: "Busy, try later",
+    Status.SERVER_ERROR: "Service problem",
+    Status.TIMEOUT: "No answer",
+    Status.NETWORK_ERROR: "Can't connect",
+    Status.TLS_ERROR: "Insecure connection",
+    Status.BAD_RESPONSE: "Unexpected answer",
+    Status.CANCELLED: "Cancelled",
+}
+
+
 class Failure(Exception):
     """Raised inside a probe: the status, a sentence for the owner, and the technical detail."""
 

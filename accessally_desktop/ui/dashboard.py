@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 from ..integrations import registry
 from ..integrations.characters import shorten
 from ..integrations.fields import Field
+from ..integrations.status import STATUS_WORDS
 from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
-from .widgets import STATUS_WORDS, StatusBadge, plain_text, scrolling, set_by_key
+from .widgets import StatusBadge, plain_text, scrolling, set_by_key
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {

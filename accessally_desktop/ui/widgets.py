@@ -15,6 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..integrations import Status
+from ..integrations.status import STATUS_WORDS
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject
@@ -24,21 +25,6 @@ if TYPE_CHECKING:
 ICONS = Path(__file__).with_name("icons")
 
 # Plain words for each status; the badge always shows an icon *and* these words.
-STATUS_WORDS = {
-    Status.OK: "Connected",
-    Status.INVALID_FORMAT: "Check the values",
-    Status.INVALID_CREDENTIALS: "Credentials rejected",
-    Status.FORBIDDEN: "Access refused",
-    Status.WRONG_ENVIRONMENT: "Wrong environment",
-    Status.NOT_FOUND: "Not found",
-    Status.RATE_LIMITED: "Busy, try later",
-    Status.SERVER_ERROR: "Service problem",
-    Status.TIMEOUT: "No answer",
-    Status.NETWORK_ERROR: "Can't connect",
-    Status.TLS_ERROR: "Insecure connection",
-    Status.BAD_RESPONSE: "Unexpected answer",
-    Status.CANCELLED: "Cancelled",
-}
 
 
 def set_by_key(target: QObject, name: str, keys: str) -> None:
