@@ -272,3 +272,15 @@ def test_a_payment_processor_declared_only_here_keeps_test_and_live_keys_everywh
     [result] = json.loads(out.getvalue())
     assert code != 0 and result["status"] == "invalid_format" and "test key" in result["message"]
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=5000)
+
+
+def test_a_services_warm_up_runs_on_the_gui_thread_never_on_a_worker(qtbot, example_crm, user_dirs) -> None:
+    """A big import on a worker thread while Qt paints crashed PySide6 6.11 about one run in three
+    (Stripe's warm-up), so warm-ups run on the GUI thread once it is idle."""
+    ran_on = []
+    registry.get("examplepay").warm_up = lambda: ran_on.append(threading.current_thread())
+    wizard = make_wizard(qtbot)
+    wizard.payments.use["examplepay"].setChecked(True)
+    wizard.box("examplepay")
+    qtbot.waitUntil(lambda: bool(ran_on), timeout=3000)
+    assert ran_on == [threading.main_thread()]

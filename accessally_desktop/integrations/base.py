@@ -194,8 +194,10 @@ class Integration(ABC):
         return self._run(self.probe, values, timeout=timeout, attempt=attempt)
 
     def warm_up(self) -> None:
-        """Load ahead of time, off the GUI thread, what the first test would load (a slow library),
-        so that the first test neither waits for it nor competes with the window. Nothing by default."""
+        """Load ahead of time what the first test would load (a slow library), so that the first test
+        does not import it on a worker thread. The app calls it on the GUI thread when idle: a big
+        import on a worker while Qt paints crashed PySide6 6.11 (shiboken's import hook) about one
+        run in three. Nothing by default."""
 
     @abstractmethod
     def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:

@@ -37,7 +37,7 @@ from ..storage import (
     values_for,
 )
 from .pages import PageId, page_for
-from .workers import LiveTest, submit
+from .workers import LiveTest, submit, warm_up
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
@@ -129,7 +129,7 @@ class AppController(QObject):
         self.store_future.set_result(opened)
         submit(self._recover, lambda notice: notice and self.say(notice, "recovery_notice"), context=self)
         services = self.profile.services()  # whatever a first test would load, loaded before it
-        submit(lambda: [registry.get(s).warm_up() for s in services], lambda _: None, context=self)
+        warm_up(services, self)
         if self._window is not None:
             self._window.show_storage(opened)
         if opened.problem:

@@ -29,7 +29,7 @@ from .. import integrations
 from ..integrations import Status, registry
 from ..integrations.options import Pick
 from .widgets import ChoiceGroup, heading
-from .workers import LiveTest, submit
+from .workers import LiveTest, warm_up
 
 if TYPE_CHECKING:
     from ..integrations import CheckResult
@@ -99,7 +99,7 @@ class ServiceBox(QWidget):
                 self._pickers[option.field] = picker
         self._show_where()
         self._show_variant()
-        submit(integration.warm_up, lambda _: None, context=self)  # while the owner pastes the keys
+        warm_up([service_id], self)  # before the first test, which would import on a worker
         for form in self.forms():
             form.edited.connect(self._edited)
         self.panel.start_requested.connect(self.start_test)

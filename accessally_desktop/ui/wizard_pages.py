@@ -212,8 +212,35 @@ class CrmPage(LazyPage):
         if self.setup.profile.crm:
             self.choice.set_value(self.setup.profile.crm)
 
+    def initializePage(self) -> None:
+        super().initializePage()
+        chosen = self.choice.get_value()
+        if chosen:  # Tab and the arrow keys start from the site's CRM, not the first in the list
+            self.choice.button(chosen).setFocus()
+
     def isComplete(self) -> bool:
         return bool(self.choice.get_value())
+
+    def validatePage(self) -> bool:
+        """Moving a site to another CRM is a migration for AccessAlly: ask first, naming both."""
+        saved, chosen = self.setup.profile.crm, self.choice.get_value()
+        if not saved or chosen == saved:
+            return True
+        from PySide6.QtWidgets import QMessageBox
+
+        old, new = crm_name(saved), crm_name(chosen)
+        answer = QMessageBox.question(
+            self, self.tr("Change the CRM?"),
+            self.tr("This site uses %s. Change it to %s?\n\nAccessAlly treats a change of CRM as a migration of "
+                    "your tags and contacts, so plan it before your website switches. Nothing is saved until you "
+                    "click Finish, and this app does not change your website.") % (old, new),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def crm_name(crm: str) -> str:
+    """A CRM choice as the owner reads it, "no CRM" included."""
+    return registry.NO_CRM_NAME if crm == registry.NO_CRM else registry.display_name(crm)
 
 
 class CrmCredentialsPage(CredentialPage):
@@ -359,6 +386,12 @@ class SummaryPage(QWizardPage):
     def initializePage(self) -> None:
         while self.rows.rowCount():
             self.rows.removeRow(0)
+        saved, chosen = self.setup.profile.crm, self.setup.chosen_crm()
+        if chosen:
+            text = crm_name(chosen) if saved in ("", chosen) else f"{crm_name(saved)} → {crm_name(chosen)}"
+            crm = plain_text(QLabel(text))
+            crm.setObjectName("summary_crm")
+            self.rows.addRow(QLabel(self.tr("<b>CRM</b>")), crm)
         for service_id in self.setup.services_in_use():
             name = registry.get(service_id).name
             badge = StatusBadge()

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from .. import integrations
 from ..integrations import Status, registry
@@ -121,3 +121,16 @@ class LiveTest(QObject):
     def _crashed(self, exc: Exception) -> None:  # integrations never raise; this is the last safety net
         self.finished.emit(integrations.CheckResult(self.service_id, Status.BAD_RESPONSE,
                                                     "The test stopped unexpectedly. Please try again.", repr(exc)))
+
+
+def warm_up(service_ids: list[str] | tuple[str, ...], context: QObject) -> None:
+    """Each service's `warm_up`, on the GUI thread once it is idle (see `Integration.warm_up`):
+    never on the pool, where an import races Qt's painting."""
+    def run() -> None:
+        for service_id in service_ids:
+            try:
+                registry.get(service_id).warm_up()
+            except Exception:  # a warm-up only saves time: the first test loads what it needs
+                log.warning("warming up %s failed", service_id, exc_info=True)
+
+    QTimer.singleShot(0, context, run)
