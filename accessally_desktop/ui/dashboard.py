@@ -191,7 +191,7 @@ class Dashboard(QWidget):
         super().__init__(parent)
         self.setObjectName("dashboard")
         self.rows: dict[str, ServiceRow] = {}
-        self.keys_lost: Callable[[str], bool] = lambda _: False  # the controller's: see AppController.keys_lost
+        self.keys_lost: Callable[[str], bool] = lambda _: False  # set by the controller: see Storage.keys_lost
         self.title = plain_text(QLabel())  # shows the site's name: a heading by its font, not by markup
         heading = self.title.font()
         heading.setBold(True)
