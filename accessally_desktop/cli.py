@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .integrations import DEFAULT_TIMEOUT, registry
 from .integrations.redaction import redact, register_secret
 from .integrations.status import STATUS_WORDS
-from .secrets import SecretStoreError
+from .secrets import KeyringLockedError, SecretStoreError
 from .settings import NotAnOrdinaryFile, read_ordinary_file
 
 if TYPE_CHECKING:
     from .integrations import CheckResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LOCKED = "Your computer's password store is locked. Unlock it and run check again."
 
 
 class UsageError(Exception):
@@ -75,6 +76,9 @@ def run(args: argparse.Namespace, stdin: TextIO | None = sys.stdin, stdout: Text
             credentials = saved_credentials(args.site)
         else:
             credentials = read_credentials(args.credentials, stdin)
+    except KeyringLockedError:
+        warn(LOCKED, stderr)
+        return EXIT_USAGE
     except (UsageError, SecretStoreError) as exc:
         warn(str(exc), stderr)
         return EXIT_USAGE

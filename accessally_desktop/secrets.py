@@ -10,6 +10,8 @@ discovery and may block on an unlock prompt, so the UI calls it off the GUI thre
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,17 +23,37 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = APP_NAME
 
-NO_KEYRING_HELP = (
-    "No system keyring was found, so secrets will be kept in memory for this session only and "
-    "you will need to enter them again next time. To keep them safely: on Linux install and "
-    "unlock a Secret Service keyring (GNOME Keyring or KWallet, e.g. `sudo apt install "
-    "gnome-keyring`) and sign in to a desktop session; on Windows and macOS the system keyring "
-    "is used automatically."
-)
+LOCKED = "Your computer's password store is locked. Unlock it and try again."
+
+
+def no_keyring_help(desktop: str | None = None, platform: str = sys.platform) -> str:
+    """Why keys will be forgotten, and what to install, named for this desktop: plain words, no commands."""
+    lead = ("This computer has no password store that this app can use, so your keys are kept in memory for "
+            "this session only: you will need to enter them again each time you open the app. ")
+    if platform == "win32":
+        return lead + "Windows Credential Manager could not be reached; signing out and back in usually fixes it."
+    if platform == "darwin":
+        return lead + "The macOS Keychain could not be reached; signing out and back in usually fixes it."
+    desktop = (os.environ.get("XDG_CURRENT_DESKTOP", "") if desktop is None else desktop).upper()
+    if "KDE" in desktop:
+        store = "KWallet"
+    elif any(name in desktop for name in GNOME_KEYRING_DESKTOPS):
+        store = "GNOME Keyring"
+    else:
+        store = "GNOME Keyring or KWallet"
+    return lead + (f"To keep them safely, install {store} from your software centre, then sign out and back "
+                   "in, and open this app again.")
+
+
+GNOME_KEYRING_DESKTOPS = ("GNOME", "UNITY", "CINNAMON", "BUDGIE", "PANTHEON", "MATE", "XFCE", "LXDE", "LXQT")
 
 
 class SecretStoreError(Exception):
     """A keyring read or write failed; the message is fit to show the owner."""
+
+
+class KeyringLockedError(SecretStoreError):
+    """The keyring is locked (its unlock prompt was cancelled): unlocking it is the whole fix."""
 
 
 class SecretStore(Protocol):
@@ -74,6 +96,12 @@ class MemoryStore:
         with self._lock:
             self._values.pop(entry_name(site, name), None)
 
+    @property
+    def holds_secrets(self) -> bool:
+        """Something entered this session would be forgotten on quit."""
+        with self._lock:
+            return bool(self._values)
+
 
 class KeyringStore:
     """The OS keyring through `keyring`; every failure becomes a SecretStoreError."""
@@ -85,14 +113,22 @@ class KeyringStore:
         self.description = f"system keyring ({type(backend).__module__.rsplit('.', 1)[-1]}.{type(backend).__name__})"
 
     def get(self, site: str, name: str) -> str | None:
+        import keyring.errors
+
         try:
             return self._backend.get_password(KEYRING_SERVICE, entry_name(site, name))
+        except keyring.errors.KeyringLocked:
+            raise KeyringLockedError(LOCKED) from None
         except Exception as exc:
             raise SecretStoreError(_failure("read", name, exc)) from None
 
     def set(self, site: str, name: str, value: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.set_password(KEYRING_SERVICE, entry_name(site, name), value)
+        except keyring.errors.KeyringLocked:
+            raise KeyringLockedError(LOCKED) from None
         except Exception as exc:
             raise SecretStoreError(_failure("save", name, exc)) from None
 
@@ -103,6 +139,8 @@ class KeyringStore:
             self._backend.delete_password(KEYRING_SERVICE, entry_name(site, name))
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored: already the wanted state
+        except keyring.errors.KeyringLocked:
+            raise KeyringLockedError(LOCKED) from None
         except Exception as exc:
             raise SecretStoreError(_failure("delete", name, exc)) from None
 
@@ -127,9 +165,9 @@ def open_store() -> OpenedStore:
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring config must not stop the app
         log.warning("keyring discovery failed: %s", type(exc).__name__)
-        return OpenedStore(MemoryStore(), NO_KEYRING_HELP)
+        return OpenedStore(MemoryStore(), no_keyring_help())
     if isinstance(backend, fail.Keyring) or _is_plaintext(backend):
-        return OpenedStore(MemoryStore(), NO_KEYRING_HELP)
+        return OpenedStore(MemoryStore(), no_keyring_help())
     return OpenedStore(KeyringStore(backend))
 
 
@@ -160,6 +198,10 @@ class PendingStore:
     @property
     def description(self) -> str:
         return self._store().description if self.future.done() else "system keyring (still opening)"
+
+    @property
+    def holds_secrets(self) -> bool:
+        return self.future.done() and getattr(self._store(), "holds_secrets", False)
 
     def get(self, site: str, name: str) -> str | None:
         return self._store().get(site, name)

@@ -125,6 +125,17 @@ class Storage:
                 found[name] = value
         return found
 
+    def keys_lost(self, profile: SiteProfile, service_id: str) -> bool:
+        """Memory-only storage holds none of the service's keys: they went when the app last closed,
+        so a saved pass no longer holds. Asks only memory, never a keyring that could keep it waiting."""
+        if self.secrets.persistent:
+            return False
+        secret_fields = [f for f in registry.get(service_id).fields if f.secret]
+        if not any(f.required for f in secret_fields):
+            return False
+        values = values_for(profile, service_id, self.read_secrets(profile.name, secret_names([service_id])))
+        return not any(values.get(f.name) for f in secret_fields)
+
     def commit(self, settings: Settings, site: str, secret_changes: Mapping[str, str | None]) -> None:
         """Write one site's changed secrets (None deletes) and the settings file, all or nothing."""
         self.commit_sites(settings, {site: secret_changes})

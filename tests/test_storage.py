@@ -71,7 +71,8 @@ def test_no_keyring_means_memory_only_and_a_plain_explanation() -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
     opened = open_store()
     assert isinstance(opened.store, MemoryStore)
-    assert "this session only" in opened.problem and "gnome-keyring" in opened.problem
+    assert "this session only" in opened.problem and "GNOME Keyring" in opened.problem
+    assert "sudo" not in opened.problem and "apt" not in opened.problem
 
 
 class RefusingKeyring(keyring.backend.KeyringBackend):

@@ -71,3 +71,19 @@ def _site() -> str:
     from accessally_desktop.settings import SettingsStore
 
     return SettingsStore().load().settings.last_site
+
+
+def test_finish_on_a_locked_keyring_says_to_unlock_it_and_keeps_the_wizard(qtbot, configured,  # noqa: F811
+                                                                           no_dialogs) -> None:  # noqa: F811
+    lockable = LockableKeyring()
+    lockable.entries = dict(keyring.get_keyring().entries)
+    keyring.set_keyring(lockable)
+    controller = start_app(qtbot)
+    wizard = open_wizard(qtbot, controller)
+    wizard.box("stripe").form.inputs["secret_key"].setText(fake.SECRET_KEY)
+    lockable.locked = True  # the owner cancels the unlock prompt Finish brings up
+    wizard.accept()
+    qtbot.waitUntil(lambda: bool(no_dialogs.warned), timeout=5000)
+    assert "Your computer's password store is locked. Unlock it" in no_dialogs.warned[0]
+    assert "KeyringLocked" not in no_dialogs.warned[0]
+    assert wizard.isVisible()

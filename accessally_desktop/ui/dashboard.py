@@ -6,6 +6,7 @@ Rows only show; the controller (ui/main.py) reads secrets, runs the tests and sa
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -40,7 +41,11 @@ NEXT_STEP = {
     "tls_error": "Try another network; the connection was not secure.",
     "bad_response": "Test again later; if it persists, check the address with Fix….",
     "untested": "Test it now.",
+    "keys_lost": "Enter it again with Fix…",
 }
+LOCKED = "Your computer's password store is locked. Unlock it and click Test again."
+KEYS_LOST = ("Needs your key again: this computer has no password store, so the key entered last time was "
+             "forgotten when the app closed.")
 
 
 def mode_text(service_id: str, result: SavedResult | None, profile: SiteProfile) -> str:
@@ -78,9 +83,11 @@ class ServiceRow(QFrame):
     test_requested = Signal(str)
     fix_requested = Signal(str)
 
-    def __init__(self, service_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, service_id: str, parent: QWidget | None = None,
+                 keys_lost: Callable[[str], bool] = lambda _: False) -> None:
         super().__init__(parent)
         self.service_id = service_id
+        self.keys_lost = keys_lost
         name = registry.display_name(service_id)
         self.setObjectName(f"row_{service_id}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -143,22 +150,30 @@ class ServiceRow(QFrame):
         needed = needed_fields(self.service_id, profile)
         if needed:  # an old pass does not count: the next test cannot run without these
             status, message = "invalid_format", _needs_text(needed)
+        elif self.keys_lost(self.service_id):  # nor does one tested with keys that are gone
+            status, message = "keys_lost", self.tr(KEYS_LOST)
         elif result is None or result.untested:
             status, message = "untested", (result.message if result else self.tr("Not tested yet."))
         else:
             status, message = result.status, result.message
         words = self.tr("Untested") if status == "untested" else STATUS_WORDS.get(status, status)
-        self.badge.set_status(status, message if status == "ok" else f"{words}: {message}")
+        self.badge.set_status(status, message if status in ("ok", "keys_lost") else f"{words}: {message}")
         account = result.account_name or result.account_id if result else ""
         self.account.setText(self.tr("Account: %s") % account if account else "")
         mode = mode_text(self.service_id, result, profile)
         self.mode.setText(self.tr("Mode: %s") % mode if mode else "")
         self.when.setText(when_text(result.tested_at if result else 0.0))
-        self.extra.setText("" if needed else extra_text(self.service_id, result))
+        self.extra.setText("" if needed or status == "keys_lost" else extra_text(self.service_id, result))
         failing = status != "ok"
         self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
         self.next_step.setVisible(failing)
         self.fix_button.setVisible(failing)
+
+    def show_locked(self) -> None:
+        """The keyring is locked, so the test could not start: the saved result stays as it was."""
+        self.badge.set_status("untested", self.tr(LOCKED))
+        self.next_step.setVisible(False)
+        self.fix_button.setVisible(False)
 
     def set_running(self, running: bool) -> None:
         self.busy.setVisible(running)
@@ -177,6 +192,7 @@ class Dashboard(QWidget):
         super().__init__(parent)
         self.setObjectName("dashboard")
         self.rows: dict[str, ServiceRow] = {}
+        self.keys_lost: Callable[[str], bool] = lambda _: False  # set by the controller: see Storage.keys_lost
         self.title = plain_text(QLabel())  # shows the site's name: a heading by its font, not by markup
         heading = self.title.font()
         heading.setBold(True)
@@ -210,12 +226,21 @@ class Dashboard(QWidget):
         self.empty.setVisible(not services)
         self.test_all.setEnabled(bool(services))
         for service_id in services:
-            row = ServiceRow(service_id)
+            row = ServiceRow(service_id, keys_lost=lambda sid: self.keys_lost(sid))
             row.test_requested.connect(lambda sid: self.test_requested.emit([sid]))
             row.fix_requested.connect(self.fix_requested)
             row.show_saved(profile.results.get(service_id), profile)
             self.rows_box.addWidget(row)
             self.rows[service_id] = row
+
+    def show_saved(self, profile: SiteProfile) -> None:
+        for service_id, row in self.rows.items():
+            row.show_saved(profile.results.get(service_id), profile)
+
+    def show_locked(self, services: list[str]) -> None:
+        for row in (self.rows[s] for s in services if s in self.rows):
+            row.set_running(False)
+            row.show_locked()
 
     def running(self) -> bool:
         return any(not row.busy.isHidden() for row in self.rows.values())

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import QApplication
 from .. import APP_NAME, __version__, integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..secrets import (
-    NO_KEYRING_HELP,
+    KeyringLockedError,
     MemoryStore,
     OpenedStore,
     PendingStore,
     SecretStore,
+    no_keyring_help,
     open_store,
 )
 from ..settings import Settings, SettingsStore, SiteProfile, site_name_problem
@@ -37,6 +38,7 @@ from ..storage import (
     values_for,
 )
 from .pages import PageId, page_for
+from .shutdown import confirm_forgetting
 from .workers import LiveTest, submit, warm_up
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_KEYRING_NOTE = "⚠ No system keyring: secrets are kept in memory for this session only."
+NO_KEYRING_NOTE = "⚠ This computer has no password store: your keys are kept in memory for this session only."
 
 
 class AppController(QObject):
@@ -85,6 +87,7 @@ class AppController(QObject):
             from .main_window import MainWindow
 
             self._window = MainWindow(self)
+            self._window.dashboard.keys_lost = lambda service_id: self.storage.keys_lost(self.profile, service_id)
         return self._window
 
     # -- start ---------------------------------------------------------------------------------------
@@ -132,17 +135,23 @@ class AppController(QObject):
         warm_up(services, self)
         if self._window is not None:
             self._window.show_storage(opened)
+            self._window.dashboard.show_saved(self.profile)  # a key that was kept in memory is gone now
         if opened.problem:
             self.say(opened.problem, "keyring_notice")
             if self.wizard is not None:
                 self.wizard.storage_note = self.tr(NO_KEYRING_NOTE)
+                self.wizard.welcome.show_storage(opened.problem)
 
     def _recover(self) -> str:
         """A save cut short by a crash, kill or logout is finished or undone before anything else."""
         return self.storage.recover()
 
     def _store_failed(self, exc: Exception) -> None:
-        self._store_opened(OpenedStore(MemoryStore(), NO_KEYRING_HELP))
+        self._store_opened(OpenedStore(MemoryStore(), no_keyring_help()))
+
+    def may_quit(self) -> bool:
+        """Ask first when quitting forgets keys kept in memory; never in the sandbox, where that is the point."""
+        return self.sandbox is not None or confirm_forgetting(self._window, self.storage.secrets)
 
     # -- saving ------------------------------------------------------------------------------------
 
@@ -255,14 +264,16 @@ class AppController(QObject):
             self._window.set_busy("")
         if site != self.site or self.wizard is not None:
             return
-        note = ""
+        note = problem = ""
         if self.store_future.done() and not self.store_future.result().store.persistent:
-            note = self.tr(NO_KEYRING_NOTE)
+            note, problem = self.tr(NO_KEYRING_NOTE), self.store_future.result().problem
         from .wizard import SetupWizard  # a configured site starts on the main window: ~10 ms it need not pay
 
         wizard = SetupWizard(self.storage, self.settings, site, secrets or {}, storage_note=note,
                              test_timeout=self.test_timeout, start=start, sandbox=self.sandbox, needed=needed,
                              secrets_known=secrets is not None, current=lambda: self.settings, parent=None)
+        if problem:
+            wizard.welcome.show_storage(problem)
         wizard.saved.connect(self._wizard_saved)
         wizard.finished.connect(lambda *_: self._wizard_closed())
         self.wizard = wizard
@@ -311,6 +322,9 @@ class AppController(QObject):
             self.running[service_id] = test
 
     def _tests_failed(self, services: list[str], exc: Exception) -> None:
+        if isinstance(exc, KeyringLockedError):  # says nothing of the services: no result is recorded
+            self.window.dashboard.show_locked(services)
+            return
         for service_id in services:
             self._record(self.site, integrations.CheckResult(service_id, Status.BAD_RESPONSE,
                                                              self.tr("Your saved secrets could not be read: %s") % exc))

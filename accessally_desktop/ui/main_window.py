@@ -345,6 +345,9 @@ class MainWindow(QMainWindow):
         if self._crm_panel_with_changes() and not self._crm_panel.confirm_leave():
             event.ignore()
             return
+        if not self.controller.may_quit():  # keys kept in memory only would be forgotten
+            event.ignore()
+            return
         self.controller.cancel_tests()
         self.controller.remember_window()  # on exit, written before the process ends
         wizard = self.controller.wizard

@@ -1,4 +1,5 @@
-"""Ending the app within seconds, whatever a worker is waiting for, and on SIGTERM as on Quit.
+"""Ending the app within seconds, whatever a worker is waiting for, and on SIGTERM as on Quit;
+asking first when quitting would forget keys kept in memory only.
 
 A worker can wait forever (a keyring unlock prompt nobody answers), and Qt's thread pool would
 keep the process alive for it after the window is gone. So quitting waits a bounded time for
@@ -16,8 +17,10 @@ import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from .. import APP_NAME
+from ..secrets import SecretStore
 from .workers import pool
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,18 @@ log = logging.getLogger(__name__)
 WORKER_WAIT_MS = 5000  # a journaled save takes well under a second, even on a slow keyring
 UNFINISHED = ("A keyring call did not finish within {seconds} seconds (it may be waiting for an unlock prompt); "
               "your last change may not be saved. The app closed anyway.")
+
+FORGET_ON_QUIT = ("Quit and forget your keys?\n\nThis computer has no password store, so the keys you entered are "
+                  "kept only while the app is open. Next time you will need to enter them again.")
+
+
+def confirm_forgetting(parent: QWidget | None, store: SecretStore) -> bool:
+    """True to quit: nothing would be forgotten, or Discard (forget the keys); Cancel stays open."""
+    if store.persistent or not getattr(store, "holds_secrets", False):
+        return True
+    Button = QMessageBox.StandardButton
+    return QMessageBox.question(parent, APP_NAME, FORGET_ON_QUIT, Button.Discard | Button.Cancel,
+                                Button.Cancel) == Button.Discard
 
 
 def finish_workers(exit_code: int) -> int:

@@ -152,16 +152,27 @@ class WelcomePage(QWizardPage):
             "(<a href='https://accessally.com'>accessally.com</a>), and your site's address.</li>"
             "<li><b>Your CRM's API credentials</b> — %s. The next pages say where each one is found.</li>"
             "<li><b>Your payment keys</b> — %s. The payments page says where to find them.</li></ul>"
-            "<p>Nothing is saved until you click <b>Finish</b>. Secrets go to your system keyring, "
-            "never into a file. You can run this wizard again at any time.</p>") % (names(registry.CRM_IDS),
-                                                                                 names(registry.PAYMENT_IDS))))
-        if wizard.sandbox:
+            "<p>Nothing is saved until you click <b>Finish</b>. You can run this wizard again at any "
+            "time.</p>") % (names(registry.CRM_IDS), names(registry.PAYMENT_IDS))))
+        self.storage = StatusBadge()  # where keys will be kept: said before anything is typed
+        self.storage.setObjectName("welcome_storage_badge")
+        self.storage.text.setObjectName("welcome_storage")
+        self.storage.text.setWordWrap(True)
+        self.storage.set_status("ok", self.tr("Your keys will be kept in your computer's password store, "
+                                              "never in a file."))
+        layout.addWidget(self.storage)
+        if wizard.sandbox:  # memory only, by design: the banner says so
+            self.storage.setVisible(False)
             layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
         self.site_label = plain_text(QLabel())  # the site's name, as typed
         self.site_label.setObjectName("welcome_site")
         layout.addWidget(self.site_label)
         layout.addStretch(1)
         self.site_label.setText(self.tr("Setting up site: %s") % shorten(wizard.profile.name, MAX_SITE_NAME))
+
+    def show_storage(self, problem: str) -> None:
+        """No password store: keys typed now will be forgotten when the app closes."""
+        self.storage.set_status("untested", problem)
 
 
 class LicensePage(CredentialPage):
