@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication
 from accessally_desktop.integrations import registry
 from accessally_desktop.secrets import open_store
 from accessally_desktop.settings import SettingsStore
-from accessally_desktop.storage import Storage
 from accessally_desktop.ui.main import AppController
 from accessally_desktop.ui.pages import PageId
 
