@@ -29,6 +29,7 @@ from ..integrations import registry
 from ..logs import recent_lines
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
+from .screen_fit import clamp_to_screen, fit_to_screen
 from .widgets import StatusBadge, plain_text, set_by_key
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class MainWindow(QMainWindow):
             self.add_notice(text, name)
         if controller.store_future.done():
             self.show_storage(controller.store_future.result())
-        self.resize(980, 680)
+        fit_to_screen(self, 980, 680)
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------------
@@ -334,6 +335,7 @@ class MainWindow(QMainWindow):
         geometry = state.get("geometry")
         if isinstance(geometry, str) and geometry.isascii():  # base64 text; the settings load says of any other
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+            clamp_to_screen(self)  # remembered on a bigger screen, or at a smaller scale
         page = state.get("page", 0)
         self.navigation.setCurrentIndex(page if isinstance(page, int) and 0 <= page < len(PAGES) else 0)
 

@@ -35,6 +35,7 @@ from ..storage import (
     with_unmoved,
 )
 from .pages import PageId, page_for
+from .screen_fit import fit_to_screen
 from .service_box import ServiceBox, Tested
 from .widgets import result_text
 from .wizard_pages import (
@@ -96,7 +97,7 @@ class SetupWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
-        self.setMinimumSize(760, 640)
+        fit_to_screen(self, 760, 640)
         self.welcome = WelcomePage(self)
         self.license = LicensePage(self)
         self.crm = CrmPage(self)

@@ -141,7 +141,11 @@ class WelcomePage(QWizardPage):
         self.setTitle(self.tr("Welcome to AccessAlly setup"))
         self.setSubTitle(self.tr("Connect your license, your CRM and your payment processor. "
                                  "Each connection is tested live before you go on."))
-        layout = QVBoxLayout(self)
+        content = QWidget()  # scrolls: the sandbox's demo values alone are taller than a small screen
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        QVBoxLayout(self).addWidget(scrolling(content), 1)
+
         def names(service_ids: tuple[str, ...]) -> str:  # from the registry: no service module loads here
             shown = [html.escape(registry.display_name(s)) for s in service_ids]
             return ", ".join(shown[:-1]) + self.tr(" or ") + shown[-1] if len(shown) > 1 else "".join(shown)
