@@ -257,6 +257,16 @@ def settings_without(settings: Settings, site: str) -> Settings:
     return Settings(sites=sites, last_site=last, window=settings.window)
 
 
+def settings_renamed(settings: Settings, old: str, new: str) -> Settings:
+    """The settings with one site renamed (the keyring entries move in the same save: `commit_sites`)."""
+    renamed = copy.deepcopy(settings)
+    renamed.sites = {(new if name == old else name): profile for name, profile in renamed.sites.items()}
+    renamed.sites[new].name = new
+    if renamed.last_site == old:
+        renamed.last_site = new
+    return renamed
+
+
 def saved_result(result: CheckResult, tested_at: float) -> SavedResult:
     """What is kept of a live result, so the dashboard can show it on the next start."""
     return SavedResult(str(result.status), result.message, account_name=result.account.name,

@@ -6,7 +6,6 @@ saving their results; the windows only show and ask. `run` starts the applicatio
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from ..storage import (
     Storage,
     saved_result,
     secret_names,
+    settings_renamed,
     settings_without,
     values_for,
 )
@@ -196,7 +196,7 @@ class AppController(QObject):
         if problem:
             on_done(problem)
             return
-        renamed = _renamed(self.settings, old, new)
+        renamed = settings_renamed(self.settings, old, new)
         names = secret_names()
 
         def move() -> None:  # one save: a crash half-way leaves no secret under a name no site has
@@ -399,12 +399,3 @@ class AppController(QObject):
         for test in self.running.values():
             test.cancel()
         self.running.clear()
-
-
-def _renamed(settings: Settings, old: str, new: str) -> Settings:
-    renamed = copy.deepcopy(settings)
-    renamed.sites = {(new if name == old else name): profile for name, profile in renamed.sites.items()}
-    renamed.sites[new].name = new
-    if renamed.last_site == old:
-        renamed.last_site = new
-    return renamed
