@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -23,7 +25,7 @@ from ..integrations import registry
 from ..integrations.characters import shorten
 from ..settings import MAX_SITE_NAME
 from .service_box import ServiceBox
-from .widgets import ChoiceGroup, StatusBadge, heading, plain_text, scrolling
+from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, heading, plain_text, scrolling
 
 if TYPE_CHECKING:
     from ..integrations import Integration
@@ -41,6 +43,8 @@ class LazyPage(QWizardPage):
         super().__init__()
         self.setup = wizard
         self._built = False
+        self.mnemonics = Mnemonics(self, self._wizard_letters)
+        wizard.currentIdChanged.connect(self._arrived)
 
     def ensure_built(self) -> None:
         if not self._built:
@@ -56,6 +60,19 @@ class LazyPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.ensure_built()
+        self.mnemonics.refresh()
+
+    def _wizard_letters(self) -> list[str]:
+        buttons = (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                   QWizard.WizardButton.FinishButton, QWizard.WizardButton.CommitButton)
+        return [alt_letter(self.setup.buttonText(which)) for which in buttons]
+
+    def _arrived(self, page_id: int) -> None:
+        if self.setup.currentPage() is self:  # after QWizard focused the first tab stop itself
+            self.focus_first_input()
+
+    def focus_first_input(self) -> None:
+        """Put the cursor where the owner starts typing (by default, where QWizard put it)."""
 
     def __getattr__(self, name: str):
         if name.startswith("__") or self.__dict__.get("_built", True):
@@ -104,6 +121,26 @@ class CredentialPage(LazyPage):
     def cleanupPage(self) -> None:
         for box in self.boxes():
             box.cancel_test()
+
+    def focus_first_input(self) -> None:
+        """The first empty field of the page, else its first field."""
+        inputs = [widget for box in self.boxes() for form in box.forms() if form.isVisibleTo(self)
+                  for widget in form.inputs.values() if widget.isVisibleTo(self) and widget.isEnabled()]
+        empty = [widget for widget in inputs if isinstance(widget, QLineEdit) and not widget.text()]
+        if empty or inputs:
+            (empty or inputs)[0].setFocus()
+
+    def keyPressEvent(self, event) -> None:
+        """Esc while a test runs cancels the test; only the next Esc asks to close the wizard."""
+        from PySide6.QtCore import Qt  # on a key press, never at start-up
+
+        running = [box for box in self.boxes() if box.running]
+        if event.key() == Qt.Key.Key_Escape and running:
+            for box in running:
+                box.cancel_test()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def watch(self, box: ServiceBox) -> ServiceBox:
         box.changed.connect(self.completeChanged)
@@ -215,6 +252,11 @@ class CrmPage(LazyPage):
     def isComplete(self) -> bool:
         return bool(self.choice.get_value())
 
+    def focus_first_input(self) -> None:
+        """The chosen CRM, else the first choice: where the arrow keys start."""
+        chosen = self.choice.get_value() or registry.CRM_IDS[0]
+        self.choice.button(chosen).setFocus()
+
 
 class CrmCredentialsPage(CredentialPage):
     """One generic page: the chosen CRM's fields, built from its integration."""
@@ -259,6 +301,7 @@ class CrmCredentialsPage(CredentialPage):
         self.setSubTitle(self.tr("Paste your %s API credentials, then test the connection.") % name)
         self.untested_box.setChecked(crm in self.setup.untested)
         box.show_saved()
+        self.mnemonics.refresh()  # this CRM's box may be new
 
     def boxes(self) -> list[ServiceBox]:
         crm = self.crm()
