@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from .. import integrations
 from ..integrations import Status, registry
 from ..integrations.options import Pick
-from .widgets import ChoiceGroup, heading
+from .widgets import ChoiceGroup, heading, without_alt_letter
 from .workers import LiveTest, warm_up
 
 if TYPE_CHECKING:
@@ -102,6 +103,9 @@ class ServiceBox(QWidget):
         warm_up([service_id], self)  # before the first test, which would import on a worker
         for form in self.forms():
             form.edited.connect(self._edited)
+            for widget in form.inputs.values():
+                if isinstance(widget, QLineEdit):
+                    widget.installEventFilter(self)  # Enter runs this box's test
         self.panel.start_requested.connect(self.start_test)
         self.panel.cancel_requested.connect(self.cancel_test)
         demo = (wizard.sandbox or {}).get(service_id)
@@ -112,6 +116,16 @@ class ServiceBox(QWidget):
             from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
 
             layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in a field runs this box's test, instead of the wizard's default button (Next)."""
+        if event.type() == QEvent.Type.KeyPress:
+            from PySide6.QtCore import Qt  # on a key press, never at start-up
+
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+                self.start_test()
+                return True
+        return False
 
     def _add_variant_switch(self, layout: QVBoxLayout) -> None:
         key = self.integration.variant_key
@@ -253,8 +267,10 @@ class ServiceBox(QWidget):
         mode) are refused by the format check, with one click to move them there."""
         belongs = self.integration.variant_for(self.form.values())
         wrong = belongs in self.variants and belongs != self.variant
-        if wrong:
-            self.move_values.setText(self.tr("Move these keys to %s") % self.tr(self.variants[belongs].label))
+        text = self.tr("Move these keys to %s") % self.tr(self.variants[belongs].label) if wrong else ""
+        if wrong and without_alt_letter(self.move_values.text()) != text:  # keeps its Alt-letter (`Mnemonics`)
+            self.move_values.setVisible(False)  # shown again below: a new text gets a free letter
+            self.move_values.setText(text)
         self.move_values.setVisible(wrong)
 
     def _move_values(self) -> None:

@@ -1,5 +1,5 @@
 """What the main window and the dialogs share: the status badge and its icons, a scrolling area,
-plain words for each status, a readable red.
+plain words for each status, a readable red, and Alt-letters that never clash on a page.
 
 The main window builds these at start-up, so nothing here touches PySide's `Qt` namespace (see
 `set_by_key`). The wizard's and the CRM panel's inputs live in `forms`.
@@ -7,19 +7,28 @@ The main window builds these at start-up, so nothing here touches PySide's `Qt` 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Property, QSize, Signal
+from PySide6.QtCore import Property, QEvent, QObject, QSize, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..integrations import Status
 from ..integrations.status import STATUS_WORDS
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QObject
-
     from ..integrations import CheckResult
 
 ICONS = Path(__file__).with_name("icons")
@@ -135,6 +144,7 @@ def heading(text: str) -> QLabel:
     set_by_key(label, "textFormat", "RichText")  # the welcome page's: the wizard opens without `Qt`
     label.setOpenExternalLinks(True)
     set_by_key(label, "textInteractionFlags", "TextBrowserInteraction")
+    set_by_key(label, "focusPolicy", "NoFocus")  # Tab goes from input to input, not through explanations
     return label
 
 
@@ -172,3 +182,110 @@ class ChoiceGroup(QWidget):
         return self._buttons[value]
 
     value = Property(str, get_value, set_value, notify=valueChanged)
+
+
+def alt_letter(text: str) -> str:
+    """The letter Alt+ triggers for a button's or label's text ("Use &Stripe" -> "s"), or ""."""
+    i = text.find("&")
+    while 0 <= i < len(text) - 1:
+        if text[i + 1] != "&":
+            return text[i + 1].lower()
+        i = text.find("&", i + 2)
+    return ""
+
+
+def without_alt_letter(text: str) -> str:
+    """The text as shown, minus its Alt-letter marker ("&&" is a shown "&" and stays)."""
+    return "&&".join(part.replace("&", "") for part in text.split("&&"))
+
+
+def letter_choices(text: str) -> dict[str, int]:
+    """The letters an Alt-letter could be for a text, best first (a word's first letter, then any
+    other), each with where it stands in the text as shown."""
+    plain = without_alt_letter(text)
+    starts = [i for i, c in enumerate(plain) if c.isalnum() and (i == 0 or not plain[i - 1].isalnum())]
+    choices: dict[str, int] = {}
+    for i in (*starts, *range(len(plain))):
+        if plain[i].isalnum():
+            choices.setdefault(plain[i].lower(), i)
+    return choices
+
+
+def free_letters(texts: list[str], taken: set[str]) -> list[str]:
+    """A distinct free letter for each text where one can be found ("" where none): each takes the
+    letter it has, else its best free one; only when none is free does an earlier one move to another
+    letter to free one (augmenting paths), so as many texts as possible get one."""
+    options = [[letter for letter in dict.fromkeys([alt_letter(text), *letter_choices(text)])
+                if letter and letter not in taken] for text in texts]
+    owner: dict[str, int] = {}
+
+    def place(i: int, tried: set[str]) -> bool:
+        free = next((letter for letter in options[i] if letter not in owner), None)
+        if free is not None:  # a free letter first: others move only when nothing else is left
+            owner[free] = i
+            return True
+        for letter in options[i]:
+            if letter not in tried:
+                tried.add(letter)
+                if letter not in owner or place(owner[letter], tried):
+                    owner[letter] = i
+                    return True
+        return False
+
+    for i in range(len(texts)):
+        place(i, set())
+    letters = [""] * len(texts)
+    for letter, i in owner.items():
+        letters[i] = letter
+    return letters
+
+
+def with_alt_letter(text: str, letter: str) -> str:
+    """The text with `letter` marked as its Alt-letter (unmarked if "")."""
+    plain = without_alt_letter(text)
+    if not letter:
+        return plain
+    i = letter_choices(text)[letter]
+    return plain[:i] + "&" + plain[i:]
+
+
+class Mnemonics(QObject):
+    """Gives every button, radio, check box and field label shown on a page its own Alt-letter, taken
+    from its own words, and keeps them unique as parts of the page show and hide (another credential
+    kind, a second processor). A letter written in the text is kept unless another holder has it;
+    `reserved` gives letters used outside the page (the wizard's Next, Back, Finish)."""
+
+    def __init__(self, page: QWidget, reserved: Callable[[], Iterable[str]] = tuple) -> None:
+        super().__init__(page)
+        self.page = page
+        self.reserved = reserved
+        self._watched: set[int] = set()
+
+    def holders(self) -> list[QWidget]:
+        """The page's shown widgets an Alt-letter can reach (the show/hide buttons inside a password
+        field take no focus and have their own shortcut)."""
+        from PySide6.QtCore import Qt  # with a credential page, never at start-up
+
+        buttons = [b for b in self.page.findChildren(QAbstractButton)
+                   if b.text() and b.isVisibleTo(self.page) and b.focusPolicy() != Qt.FocusPolicy.NoFocus]
+        labels = [label for label in self.page.findChildren(QLabel)
+                  if label.buddy() is not None and label.isVisibleTo(self.page)]
+        return [*buttons, *labels]
+
+    def refresh(self) -> None:
+        taken = {letter.lower() for letter in self.reserved() if letter}
+        holders = self.holders()
+        marked = [w for w in holders if alt_letter(w.text())]  # first, so they keep their letters if they can
+        ordered = [*marked, *(w for w in holders if w not in marked)]
+        for widget, letter in zip(ordered, free_letters([w.text() for w in ordered], taken), strict=True):
+            if letter != alt_letter(widget.text()):
+                widget.setText(with_alt_letter(widget.text(), letter))
+        for widget in [*self.page.findChildren(QAbstractButton), *self.page.findChildren(QLabel)]:
+            if id(widget) not in self._watched:  # hidden ones too: they refresh the letters when shown
+                self._watched.add(id(widget))
+                widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:  # a part just shown may bring a letter another has
+            self.refresh()
+        return False

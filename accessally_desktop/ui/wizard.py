@@ -35,6 +35,7 @@ from ..storage import (
     with_unmoved,
 )
 from .pages import PageId, page_for
+from .payments_page import PaymentsPage
 from .screen_fit import fit_to_screen
 from .service_box import ServiceBox, Tested
 from .widgets import result_text
@@ -42,7 +43,6 @@ from .wizard_pages import (
     CrmCredentialsPage,
     CrmPage,
     LicensePage,
-    PaymentsPage,
     SummaryPage,
     WelcomePage,
 )

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -23,7 +23,7 @@ from ..integrations import registry
 from ..integrations.characters import shorten
 from ..settings import MAX_SITE_NAME
 from .service_box import ServiceBox
-from .widgets import ChoiceGroup, StatusBadge, heading, plain_text, scrolling
+from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, heading, plain_text, scrolling
 
 if TYPE_CHECKING:
     from ..integrations import Integration
@@ -41,6 +41,8 @@ class LazyPage(QWizardPage):
         super().__init__()
         self.setup = wizard
         self._built = False
+        self.mnemonics = Mnemonics(self, self._wizard_letters)
+        wizard.currentIdChanged.connect(self._arrived)
 
     def ensure_built(self) -> None:
         if not self._built:
@@ -56,6 +58,19 @@ class LazyPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.ensure_built()
+        self.mnemonics.refresh()
+
+    def _wizard_letters(self) -> list[str]:
+        buttons = (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                   QWizard.WizardButton.FinishButton, QWizard.WizardButton.CommitButton)
+        return [alt_letter(self.setup.buttonText(which)) for which in buttons]
+
+    def _arrived(self, page_id: int) -> None:
+        if self.setup.currentPage() is self:  # after QWizard focused the first tab stop itself
+            self.focus_first_input()
+
+    def focus_first_input(self) -> None:
+        """Put the cursor where the owner starts typing (by default, where QWizard put it)."""
 
     def __getattr__(self, name: str):
         if name.startswith("__") or self.__dict__.get("_built", True):
@@ -104,6 +119,26 @@ class CredentialPage(LazyPage):
     def cleanupPage(self) -> None:
         for box in self.boxes():
             box.cancel_test()
+
+    def focus_first_input(self) -> None:
+        """The first empty field of the page, else its first field."""
+        inputs = [widget for box in self.boxes() for form in box.forms() if form.isVisibleTo(self)
+                  for widget in form.inputs.values() if widget.isVisibleTo(self) and widget.isEnabled()]
+        empty = [widget for widget in inputs if isinstance(widget, QLineEdit) and not widget.text()]
+        if empty or inputs:
+            (empty or inputs)[0].setFocus()
+
+    def keyPressEvent(self, event) -> None:
+        """Esc while a test runs cancels the test; only the next Esc asks to close the wizard."""
+        from PySide6.QtCore import Qt  # on a key press, never at start-up
+
+        running = [box for box in self.boxes() if box.running]
+        if event.key() == Qt.Key.Key_Escape and running:
+            for box in running:
+                box.cancel_test()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def watch(self, box: ServiceBox) -> ServiceBox:
         box.changed.connect(self.completeChanged)
@@ -227,12 +262,6 @@ class CrmPage(LazyPage):
         if self.setup.profile.crm:
             self.choice.set_value(self.setup.profile.crm)
 
-    def initializePage(self) -> None:
-        super().initializePage()
-        chosen = self.choice.get_value()
-        if chosen:  # Tab and the arrow keys start from the site's CRM, not the first in the list
-            self.choice.button(chosen).setFocus()
-
     def isComplete(self) -> bool:
         return bool(self.choice.get_value())
 
@@ -256,6 +285,11 @@ class CrmPage(LazyPage):
 def crm_name(crm: str) -> str:
     """A CRM choice as the owner reads it, "no CRM" included."""
     return registry.NO_CRM_NAME if crm == registry.NO_CRM else registry.display_name(crm)
+
+    def focus_first_input(self) -> None:
+        """The chosen CRM, else the first choice: where the arrow keys start."""
+        chosen = self.choice.get_value() or registry.CRM_IDS[0]
+        self.choice.button(chosen).setFocus()
 
 
 class CrmCredentialsPage(CredentialPage):
@@ -301,82 +335,11 @@ class CrmCredentialsPage(CredentialPage):
         self.setSubTitle(self.tr("Paste your %s API credentials, then test the connection.") % name)
         self.untested_box.setChecked(crm in self.setup.untested)
         box.show_saved()
+        self.mnemonics.refresh()  # this CRM's box may be new
 
     def boxes(self) -> list[ServiceBox]:
         crm = self.crm()
         return [self.crm_box(crm)] if crm in registry.CRM_IDS else []
-
-
-class PaymentsPage(CredentialPage):
-    """Every payment service, each with a "Use …" box, and "Set up payments later"."""
-
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(wizard)
-        self.setObjectName("page_payments")
-        self.setTitle(self.tr("Connect your payment processor"))
-        names = [registry.display_name(s) for s in registry.PAYMENT_IDS]
-        either = (self.tr("Use %s, or both.") % self.tr(" or ").join(names) if len(names) == 2
-                  else self.tr("Use %s, or several.") % ", ".join(names) if len(names) > 2 else "")
-        self.setSubTitle(self.tr("%s Test each one before you go on.") % either if either
-                         else self.tr("Test it before you go on."))
-
-    def build(self) -> None:
-        wizard, profile = self.setup, self.setup.profile
-        self.later = QCheckBox(self.tr("Set up payments &later"))
-        self.later.setObjectName("payments_later")
-        self.registerField("payments.later", self.later)
-        self.use: dict[str, QCheckBox] = {}
-        self.payment_boxes: dict[str, ServiceBox] = {}
-        self.groups: dict[str, QGroupBox] = {}
-        choices = QHBoxLayout()
-        content = QWidget()
-        column = QVBoxLayout(content)
-        for service_id in registry.PAYMENT_IDS:
-            name = registry.display_name(service_id)
-            use = self.use[service_id] = QCheckBox(self.tr("Use &%s") % name)
-            use.setObjectName(f"use_{service_id}")
-            self.registerField(f"payments.{service_id}", use)
-            box = self.payment_boxes[service_id] = self.watch(ServiceBox(wizard, service_id))
-            group = self.groups[service_id] = QGroupBox(name)
-            QVBoxLayout(group).addWidget(box)
-            choices.addWidget(use)
-            column.addWidget(group)
-        choices.addWidget(self.later)
-        choices.addStretch(1)
-        column.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(choices)
-        layout.addWidget(scrolling(content), 1)
-        layout.addWidget(self.untested_box)
-        for service_id, box in self.payment_boxes.items():
-            wizard.prefill(box)
-            self.use[service_id].setChecked(service_id in profile.payments)
-        self.later.setChecked(profile.payments_later)
-        self.untested_box.setChecked(bool(set(self.payment_boxes) & wizard.untested))
-        for check in (*self.use.values(), self.later):
-            check.toggled.connect(self._choices_changed)
-        self._choices_changed()
-
-    def _choices_changed(self) -> None:
-        later = self.later.isChecked()
-        for service_id, use in self.use.items():
-            use.setEnabled(not later)
-            self.groups[service_id].setVisible(use.isChecked() and not later)
-        self.completeChanged.emit()
-
-    def chosen(self) -> list[str]:
-        """The payment services in use, as ticked now."""
-        if self.later.isChecked():
-            return []
-        return [service_id for service_id, use in self.use.items() if use.isChecked()]
-
-    def boxes(self) -> list[ServiceBox]:
-        return [self.payment_boxes[service_id] for service_id in self.chosen()]
-
-    def isComplete(self) -> bool:
-        if not (self.later.isChecked() or self.chosen()):
-            return False
-        return super().isComplete()
 
 
 class SummaryPage(QWizardPage):
