@@ -26,7 +26,7 @@ from .transport import Attempt, is_loopback_host, split_url
 log = logging.getLogger(__name__)
 
 
-Kind = Literal["license", "crm", "payment"]
+Kind = Literal["license", "crm", "payment", "site"]
 Severity = Literal["error", "warning", "note"]
 
 

@@ -33,17 +33,18 @@ SERVICE_IDS: tuple[str, ...] = ()
 LICENSE_IDS: tuple[str, ...] = ()  # every site uses these
 CRM_IDS: tuple[str, ...] = ()  # a site uses one of these, or NO_CRM
 PAYMENT_IDS: tuple[str, ...] = ()  # a site uses any of these
+SITE_IDS: tuple[str, ...] = ()  # the owner's own website: every site uses these (and may leave them for later)
 
 
 def _list_services() -> None:
-    global SERVICE_IDS, LICENSE_IDS, CRM_IDS, PAYMENT_IDS
+    global SERVICE_IDS, LICENSE_IDS, CRM_IDS, PAYMENT_IDS, SITE_IDS
     SERVICE_IDS = tuple(_SERVICES)
-    LICENSE_IDS, CRM_IDS, PAYMENT_IDS = (tuple(i for i in _SERVICES if kind_of(i) == kind)
-                                         for kind in ("license", "crm", "payment"))
+    LICENSE_IDS, CRM_IDS, PAYMENT_IDS, SITE_IDS = (tuple(i for i in _SERVICES if kind_of(i) == kind)
+                                                   for kind in ("license", "crm", "payment", "site"))
 
 
 def kind_of(service_id: str) -> str:
-    """"license", "crm" or "payment", without loading the service's module; KeyError for an unknown id."""
+    """"license", "crm", "payment" or "site", without loading the service's module; KeyError for an unknown id."""
     return _SERVICES[service_id][2]
 
 
