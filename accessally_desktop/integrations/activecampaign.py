@@ -52,6 +52,7 @@ class ActiveCampaign(Integration):
     default_base_url = ""  # none: every account has its own API URL, pasted into `account_url`
     secret_headers = ("Api-Token",)
     where_to_find = WHERE
+    help_url = "https://developers.activecampaign.com/reference/authentication"
     rate_limit = RateLimit("5 requests a second per account, shared by all its keys", retry="in a few seconds")
     guidance = ("For purchases, AccessAlly needs its own ActiveCampaign opt-in form with double opt-in turned "
                 "off, used for nothing else: AccessAlly submits it to re-activate a contact who unsubscribed "

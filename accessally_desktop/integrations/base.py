@@ -72,6 +72,7 @@ class Integration(ABC):
     default_base_url: ClassVar[str]
     where_to_find: ClassVar[str]  # one sentence: the menu path in the service
     guidance: ClassVar[str] = ""  # extra advice for the credentials page
+    help_url: ClassVar[str] = ""  # the service's own page that shows where these values are (Help menu, wizard)
     test_button: ClassVar[str] = "&Test connection"  # the wizard's button that runs `test`
     follows_up: ClassVar[bool] = False  # a pass is followed by `follow_up` (the dashboard runs it)
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means

@@ -47,6 +47,7 @@ class ConvertKit(Integration):
     default_base_url = "https://api.convertkit.com"  # v3; v4 lives on V4_BASE (one override serves both)
     secret_headers = ("X-Kit-Api-Key",)
     where_to_find = WHERE
+    help_url = "https://help.kit.com/en/articles/2502641-accessally"
     rate_limit = RateLimit("120 requests a minute per key")
     secret_shapes = (r"(kit_)[A-Za-z0-9]{8,}",)
     guidance = ("AccessAlly uses the v3 API Key together with the API Secret, both under Settings > Developer "

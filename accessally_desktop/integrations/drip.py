@@ -36,6 +36,7 @@ class Drip(Integration):
     kind = "crm"
     default_base_url = "https://api.getdrip.com"
     where_to_find = WHERE
+    help_url = "https://developer.drip.com/#authentication"
     rate_limit = RateLimit("3,600 requests an hour per account", retry="in an hour")
     fields = (
         Field("account_id", "Drip Account ID", WHERE_ACCOUNT, required=False, placeholder="1234567"),

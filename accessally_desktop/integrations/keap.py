@@ -59,6 +59,7 @@ class Keap(Integration):
     default_base_url = "https://api.infusionsoft.com"
     secret_headers = ("X-Keap-API-Key",)
     where_to_find = WHERE
+    help_url = "https://developer.infusionsoft.com/pat-and-sak"
     rate_limit = KeapQuota()
     secret_shapes = (r"(KeapAK-)[A-Za-z0-9_\-]+",)
     guidance = ("Keap retired its old legacy API keys (32 letters and digits) in 2024–2025; they no longer work. "

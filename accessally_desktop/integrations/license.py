@@ -46,6 +46,7 @@ class License(Integration):
     kind = "license"
     default_base_url = DEFAULT_LICENSE_URL
     where_to_find = WHERE
+    help_url = "https://accessally.com/faqs/"
     guidance = ACTIVATIONS
     test_button = "&Check license"
     fields = (

@@ -24,6 +24,7 @@ class Ontraport(Integration):
     default_base_url = "https://api.ontraport.com"
     secret_headers = ("Api-Key",)
     where_to_find = WHERE
+    help_url = "https://support.ontraport.com/hc/en-us/articles/217882098-Integrating-with-AccessAlly"
     rate_limit = RateLimit("180 requests a minute per account", wait_header="x-rate-limit-reset")
     fields = (
         Field("app_id", "App ID", WHERE),

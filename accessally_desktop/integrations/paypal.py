@@ -80,6 +80,7 @@ class PayPal(Integration):
     kind = "payment"
     default_base_url = HOSTS[("live", "rest")]
     where_to_find = WHERE_SIGNATURE
+    help_url = "https://developer.paypal.com/api/nvp-soap/apiCredentials/"
     variants = VARIANTS
     variant_key = "environment"
     default_variant = "live"

@@ -54,6 +54,7 @@ class Stripe(Integration):
     kind = "payment"
     default_base_url = "https://api.stripe.com"
     where_to_find = WHERE
+    help_url = "https://docs.stripe.com/keys"
     rate_limit = RateLimit("about 100 requests a second (25 in test mode)", retry="in a few seconds")
     variants = MODES
     follows_up = True  # is the site's webhook there? (`webhook_status`)

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import APP_NAME, __version__
-from ..diagnostics import bundled_libraries, diagnostics_text
+from .. import APP_NAME
+from ..diagnostics import diagnostics_text
 from ..integrations import registry
 from ..logs import recent_lines
 from ..secrets import OpenedStore
@@ -162,9 +162,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         self.site_menu = self.menuBar().addMenu(self.tr("&Site"))
         self.site_group = QActionGroup(self)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_menu = help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(self.copy_diagnostics_action)
         help_menu.addAction(about)
+        help_menu.aboutToShow.connect(self._add_help_links)
 
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("main_toolbar")
@@ -316,17 +317,17 @@ class MainWindow(QMainWindow):
         QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard (no secrets included)."), 8000)
 
+    def _add_help_links(self) -> None:
+        """Once, when the Help menu first opens: the links load every service's module."""
+        from .help import add_help_links
+
+        self.help_menu.aboutToShow.disconnect(self._add_help_links)
+        add_help_links(self.help_menu, before=self.copy_diagnostics_action)
+
     def show_about(self) -> None:
-        rows = "".join(f"<tr><td>{name}</td><td>{version}</td><td>{licence}</td></tr>"
-                       for name, version, licence in bundled_libraries())
-        box = QMessageBox(self)
-        box.setObjectName("about_box")
-        box.setWindowTitle(self.tr("About %s") % APP_NAME)
-        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
-        box.setText(self.tr("<h3>%s %s</h3><p>Connect your AccessAlly site's license, CRM and payment processor, "
-                            "and test every credential live.</p>") % (APP_NAME, __version__))
-        box.setInformativeText(self.tr("Built with these libraries:") + f"<table cellspacing='6'>{rows}</table>")
-        box.open()
+        from .help import show_about
+
+        show_about(self)
 
     # -- window state -------------------------------------------------------------------------------
 
