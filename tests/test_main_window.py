@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QDateTime, QLocale, QTimer
 from PySide6.QtWidgets import QLabel, QPushButton
 from support.dialogs import Dialogs
 
@@ -72,7 +72,8 @@ def test_dashboard_shows_saved_results_on_start(qtbot, configured, no_dialogs) -
     assert "License accepted for https://members.example.com" in row_text(controller, "license")
     license_row = dashboard.rows["license"]
     assert license_row.extra.text() == "Latest AccessAlly version: 7.4.2"
-    assert license_row.when.text().startswith("tested 2023")
+    day = QLocale.system().toString(QDateTime.fromSecsSinceEpoch(1_700_000_000).date(), QLocale.FormatType.ShortFormat)
+    assert license_row.when.text().startswith(f"tested {day} at ")  # the desktop's own date format
     assert "Jane Doe" in license_row.account.text()
     assert row_text(controller, "drip").startswith("Credentials rejected")
     assert dashboard.rows["drip"].fix_button.isVisibleTo(controller.window)

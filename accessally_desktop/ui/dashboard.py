@@ -5,10 +5,9 @@ Rows only show; the controller (ui/main.py) reads secrets, runs the tests and sa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -25,23 +24,24 @@ from ..integrations.characters import shorten
 from ..integrations.fields import Field
 from ..integrations.status import STATUS_WORDS
 from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
+from .when import when_text
 from .widgets import StatusBadge, plain_text, scrolling, set_by_key
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {
-    "invalid_credentials": "Copy the credentials again and run Fix….",
-    "invalid_format": "Correct the values with Fix….",
-    "forbidden": "Check the account's permissions or license, then Fix….",
-    "wrong_environment": "Switch the environment with Fix….",
-    "not_found": "Check the address with Fix….",
+    "invalid_credentials": "Copy the credentials again, then click Fix… to enter them.",
+    "invalid_format": "Click Fix… to correct the values.",
+    "forbidden": "Check the account's permissions or license, then click Fix… to test again.",
+    "wrong_environment": "Click Fix… to switch the environment.",
+    "not_found": "Click Fix… to check the address.",
     "rate_limited": "Wait a little and test again.",
     "server_error": "The service has a problem; test again later.",
     "timeout": "Check your internet connection and test again.",
     "network_error": "Check your internet connection and test again.",
     "tls_error": "Try another network; the connection was not secure.",
-    "bad_response": "Test again later; if it persists, check the address with Fix….",
+    "bad_response": "Test again later. If it keeps happening, click Fix… to check the address.",
     "untested": "Test it now.",
-    "keys_lost": "Enter it again with Fix…",
+    "keys_lost": "Click Fix… to enter it again.",
 }
 LOCKED = "Your computer's password store is locked. Unlock it and click Test again."
 KEYS_LOST = ("Needs your key again: this computer has no password store, so the key entered last time was "
@@ -56,10 +56,8 @@ def mode_text(service_id: str, result: SavedResult | None, profile: SiteProfile)
     return result.mode if result and result.mode else ""
 
 
-def when_text(tested_at: float) -> str:
-    if not tested_at:
-        return "never tested"
-    return "tested " + time.strftime("%Y-%m-%d %H:%M", time.localtime(tested_at))
+def last_tested_text(tested_at: float, now: float | None = None) -> str:
+    return "tested " + when_text(tested_at, now) if tested_at else "never tested"
 
 
 def needed_fields(service_id: str, profile: SiteProfile) -> tuple[Field, ...]:
@@ -101,6 +99,7 @@ class ServiceRow(QFrame):
         self.mode.setObjectName(f"mode_{service_id}")
         self.when = QLabel()
         self.when.setObjectName(f"when_{service_id}")
+        self.tested_at = 0.0
         self.extra = QLabel()
         self.extra.setObjectName(f"extra_{service_id}")
         self.extra.setWordWrap(True)
@@ -162,7 +161,8 @@ class ServiceRow(QFrame):
         self.account.setText(self.tr("Account: %s") % account if account else "")
         mode = mode_text(self.service_id, result, profile)
         self.mode.setText(self.tr("Mode: %s") % mode if mode else "")
-        self.when.setText(when_text(result.tested_at if result else 0.0))
+        self.tested_at = result.tested_at if result else 0.0
+        self.when.setText(last_tested_text(self.tested_at))
         self.extra.setText("" if needed or status == "keys_lost" else extra_text(self.service_id, result))
         failing = status != "ok"
         self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
@@ -216,6 +216,14 @@ class Dashboard(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.empty)
         layout.addWidget(area, 1)
+        self.clock = QTimer(self)  # "tested 5 minutes ago" stays true
+        self.clock.setInterval(60_000)
+        self.clock.timeout.connect(self.refresh_times)
+        self.clock.start()
+
+    def refresh_times(self) -> None:
+        for row in self.rows.values():
+            row.when.setText(last_tested_text(row.tested_at))
 
     def set_profile(self, profile: SiteProfile) -> None:
         for row in self.rows.values():

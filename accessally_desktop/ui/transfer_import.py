@@ -33,6 +33,7 @@ from .. import transfer
 from ..settings import SiteProfile, site_name_problem
 from ..storage import secret_names
 from .transfer import NOTHING_CHANGED, cancel_or, describe, documents_folder, failure_text, prompts, summary_form
+from .when import when_text
 from .widgets import error_color
 from .workers import submit
 
@@ -42,8 +43,7 @@ if TYPE_CHECKING:
 
 def _when(exported_at: str) -> str:
     try:
-        epoch = calendar.timegm(time.strptime(exported_at, "%Y-%m-%dT%H:%M:%SZ"))
-        return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+        return when_text(calendar.timegm(time.strptime(exported_at, "%Y-%m-%dT%H:%M:%SZ")))
     except (ValueError, OverflowError, OSError):
         return exported_at or "unknown"
 

@@ -38,6 +38,7 @@ from .pages import PageId, page_for
 from .payments_page import PaymentsPage
 from .screen_fit import fit_to_screen
 from .service_box import ServiceBox, Tested
+from .when import when_text
 from .widgets import result_text
 from .wizard_pages import (
     CrmCredentialsPage,
@@ -388,7 +389,7 @@ def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
         status = Status.BAD_RESPONSE
     account = integrations.Account(name=saved.account_name, id=saved.account_id, mode=saved.mode,
                                    extra=dict(saved.extra))
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(saved.tested_at)) if saved.tested_at else ""
+    when = when_text(saved.tested_at)
     message = saved.message + (f" (tested {when})" if when and "(tested" not in saved.message else "")
     return integrations.CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms)
 

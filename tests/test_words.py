@@ -1,0 +1,58 @@
+"""The words an owner reads: one date format, in the desktop's locale, with "5 minutes ago" where it
+reads better; next steps that name the button to click, without "run" or a doubled full stop."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QDateTime, QLocale
+
+from accessally_desktop.ui.dashboard import NEXT_STEP, last_tested_text
+from accessally_desktop.ui.when import when_text
+
+NOON = time.mktime((2026, 12, 3, 12, 0, 0, 0, 0, -1))
+
+
+@pytest.mark.parametrize(("ago", "said"), [(5, "just now"), (60, "1 minute ago"), (5 * 60, "5 minutes ago"),
+                                           (59 * 60, "59 minutes ago")])
+def test_recent_times_say_how_long_ago(ago: float, said: str) -> None:
+    assert when_text(NOON - ago, now=NOON) == said
+
+
+def test_older_times_use_the_desktops_own_time_and_date_formats() -> None:
+    locale = QLocale.system()
+    morning = NOON - 3 * 3600
+    clock = locale.toString(QDateTime.fromSecsSinceEpoch(int(morning)).time(), QLocale.FormatType.ShortFormat)
+    assert when_text(morning, now=NOON) == f"today at {clock}"
+    assert when_text(morning - 86400, now=NOON) == f"yesterday at {clock}"
+    last_week = QDateTime.fromSecsSinceEpoch(int(morning - 7 * 86400))
+    assert when_text(morning - 7 * 86400, now=NOON) == (
+        f"{locale.toString(last_week.date(), QLocale.FormatType.ShortFormat)} at {clock}")
+
+
+def test_a_dashboard_row_says_tested_when_or_never() -> None:
+    assert last_tested_text(0.0) == "never tested"
+    assert last_tested_text(NOON - 120, now=NOON) == "tested 2 minutes ago"
+
+
+@pytest.mark.parametrize("status", sorted(NEXT_STEP))
+def test_next_steps_name_the_button_without_run_or_a_doubled_stop(status: str) -> None:
+    words = NEXT_STEP[status]
+    assert "run Fix" not in words and "…." not in words and words.endswith(".")
+
+
+def test_the_dashboard_keeps_how_long_ago_true_as_time_passes(qtbot, monkeypatch) -> None:
+    from accessally_desktop.settings import SavedResult, SiteProfile
+    from accessally_desktop.ui.dashboard import Dashboard
+
+    dashboard = Dashboard()
+    qtbot.addWidget(dashboard)
+    profile = SiteProfile("Site", results={"license": SavedResult("ok", "License accepted.", tested_at=NOON)})
+    monkeypatch.setattr(time, "time", lambda: NOON + 30)
+    dashboard.set_profile(profile)
+    assert dashboard.rows["license"].when.text() == "tested just now"
+    monkeypatch.setattr(time, "time", lambda: NOON + 5 * 60)
+    dashboard.clock.timeout.emit()  # what its one-minute timer does
+    assert dashboard.clock.isActive() and dashboard.clock.interval() == 60_000
+    assert dashboard.rows["license"].when.text() == "tested 5 minutes ago"
