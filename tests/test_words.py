@@ -56,3 +56,17 @@ def test_the_dashboard_keeps_how_long_ago_true_as_time_passes(qtbot, monkeypatch
     dashboard.clock.timeout.emit()  # what its one-minute timer does
     assert dashboard.clock.isActive() and dashboard.clock.interval() == 60_000
     assert dashboard.rows["license"].when.text() == "tested 5 minutes ago"
+
+
+def test_window_titles_name_the_app_once_at_the_end_where_linux_would_not_add_it_again(qtbot) -> None:
+    from accessally_desktop import APP_NAME
+    from accessally_desktop.ui.main import AppController
+
+    controller = AppController(test_timeout=10)
+    qtbot.addWidget(controller.window)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
+    for window in (controller.window, controller.wizard):
+        title = window.windowTitle()
+        assert title.endswith(f" — {APP_NAME}") and title.count(APP_NAME) == 1, title
+    controller.wizard.close()

@@ -30,7 +30,7 @@ from ..logs import recent_lines
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
 from .screen_fit import clamp_to_screen, fit_to_screen
-from .widgets import StatusBadge, plain_text, set_by_key
+from .widgets import StatusBadge, plain_text, set_by_key, window_title
 
 if TYPE_CHECKING:
     from .main import AppController
@@ -194,8 +194,8 @@ class MainWindow(QMainWindow):
         """Show the current site: switcher, site menu, dashboard rows, CRM options."""
         settings = self.controller.settings
         profile = self.controller.profile
-        sandbox = " — SANDBOX (demo services, nothing real)" if self.controller.sandbox else ""
-        self.setWindowTitle(f"{APP_NAME} — {profile.name}{sandbox}")
+        sandbox = "SANDBOX (demo services, nothing real) — " if self.controller.sandbox else ""
+        self.setWindowTitle(window_title(f"{sandbox}{profile.name}"))
         self.refresh_switcher()
         self.site_menu.clear()
         for name in settings.sites:

@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 
 ICONS = Path(__file__).with_name("icons")
 
+
+def window_title(what: str) -> str:
+    """"<what> — AccessAlly Desktop": the app's name once, at the end, where Qt on Linux would otherwise
+    add it a second time (it appends the application's display name to any title not ending in it)."""
+    from .. import APP_NAME
+
+    return f"{what} — {APP_NAME}"
+
 # Plain words for each status; the badge always shows an icon *and* these words.
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from .. import APP_NAME, integrations
+from .. import integrations
 from ..integrations import DEFAULT_TIMEOUT, Status, registry
 from ..integrations.redaction import secret_shape_in
 from ..settings import SavedResult, Settings, SiteProfile
@@ -39,7 +39,7 @@ from .payments_page import PaymentsPage
 from .screen_fit import fit_to_screen
 from .service_box import ServiceBox, Tested
 from .when import when_text
-from .widgets import result_text
+from .widgets import result_text, window_title
 from .wizard_pages import (
     CrmCredentialsPage,
     CrmPage,
@@ -94,7 +94,7 @@ class SetupWizard(QWizard):
         self.needed: set[str] = set()  # fields to point out, "<service>.<field>" (see mark_needed)
         self._saving = False
         self.setObjectName("setup_wizard")
-        self.setWindowTitle(self.tr("%s — Setup (%s)") % (APP_NAME, site) + (self.tr(" — SANDBOX") if sandbox else ""))
+        self.setWindowTitle(window_title((self.tr("SANDBOX — ") if sandbox else "") + self.tr("Setup of %s") % site))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setOption(QWizard.WizardOption.HaveHelpButton, False)
