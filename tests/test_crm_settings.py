@@ -30,6 +30,7 @@ from accessally_desktop.sandbox.drip import (
 )
 from accessally_desktop.sandbox.ontraport import ACCOUNT_ID
 from accessally_desktop.settings import SavedResult, SiteProfile
+from accessally_desktop.ui.option_widgets import COPIED_NOTE_MS
 
 PURCHASES_FORM = ("2", "AccessAlly purchases (no double opt-in)")  # the stand-in's form without double opt-in
 NEWSLETTER_FORM = ("1", "Newsletter sign-up")  # the stand-in's double opt-in form
@@ -233,7 +234,12 @@ def test_ontraport_snippet_has_the_live_account_id_and_copy_puts_it_on_the_clipb
     assert str(ACCOUNT_ID) in status_words(panel, "ontraport_snippet_status")
     click(qtbot, child(panel, QPushButton, "copy_ontraport_snippet"))
     assert QApplication.clipboard().text() == ontraport_snippet(str(ACCOUNT_ID))
-    assert child(panel, QLabel, "ontraport_snippet_copied").text() == "Copied to the clipboard."
+    note = child(panel, QLabel, "ontraport_snippet_copied")
+    assert note.text() == "Copied to the clipboard."
+    fades = note.parent().copied_fades
+    assert fades.isActive() and 2000 <= fades.interval() == COPIED_NOTE_MS <= 6000
+    fades.timeout.emit()  # what the timer does after a few seconds: the note goes by itself
+    assert note.text() == ""
 
 
 def test_ontraport_shows_a_loading_state_then_a_failure_keeps_the_snippet(qtbot, panel, serve) -> None:

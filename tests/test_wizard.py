@@ -348,3 +348,18 @@ def test_a_pasted_invisible_character_is_pointed_out_and_never_saved(qtbot, serv
     settings, secrets = wizard.collect()
     assert secrets["license.license_key"] == creds["license_key"]
     assert settings.current().values["license"]["email"] == creds["email"]
+
+
+def test_setting_up_payments_later_clears_the_processors_and_gives_them_back_when_unticked(qtbot) -> None:
+    from accessally_desktop.integrations import registry
+
+    wizard = make_wizard(qtbot)
+    page = wizard.payments
+    first, *others = registry.PAYMENT_IDS
+    page.use[first].setChecked(True)
+    page.later.setChecked(True)
+    assert not any(use.isChecked() or use.isEnabled() for use in page.use.values())
+    assert page.chosen() == [] and not page.groups[first].isVisibleTo(page)
+    page.later.setChecked(False)
+    assert page.use[first].isChecked() and page.use[first].isEnabled()
+    assert not any(page.use[s].isChecked() for s in others)

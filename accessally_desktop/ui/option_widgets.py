@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -28,6 +28,7 @@ from ..integrations.options import Lookup, Pick
 from .widgets import result_text
 
 # Failures the owner fixes by entering the credentials again, which the Setup Wizard does.
+COPIED_NOTE_MS = 4000  # how long "Copied to the clipboard." stays
 CREDENTIAL_PROBLEMS = (Status.INVALID_FORMAT, Status.INVALID_CREDENTIALS, Status.FORBIDDEN, Status.NOT_FOUND)
 
 
@@ -132,6 +133,10 @@ class SnippetBox(QWidget):
         self.refresh: QPushButton | None = None  # when the script's id comes from a lookup: see add_refresh
         self.copied = QLabel()
         self.copied.setObjectName(f"{name}_copied")
+        self.copied_fades = QTimer(self)  # the note says what just happened, then goes
+        self.copied_fades.setSingleShot(True)
+        self.copied_fades.setInterval(COPIED_NOTE_MS)
+        self.copied_fades.timeout.connect(self.copied.clear)
         self.status = StatusLine(f"{name}_status")
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
@@ -175,6 +180,7 @@ class SnippetBox(QWidget):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.snippet())
         self.copied.setText(self.tr("Copied to the clipboard."))
+        self.copied_fades.start()
 
 
 class ChoicePicker(QWidget):

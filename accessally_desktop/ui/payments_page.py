@@ -68,14 +68,26 @@ class PaymentsPage(CredentialPage):
             self.use[service_id].setChecked(service_id in profile.payments)
         self.later.setChecked(profile.payments_later)
         self.untested_box.setChecked(bool(set(self.payment_boxes) & wizard.untested))
+        self._ticked_before_later: list[str] = []
+        self.later.toggled.connect(self._later_toggled)
         for check in (*self.use.values(), self.later):
             check.toggled.connect(self._choices_changed)
+        for use in self.use.values():
+            use.setEnabled(not self.later.isChecked())
         self._choices_changed()
+
+    def _later_toggled(self, later: bool) -> None:
+        """"Later" clears the processors (nothing half-chosen shows); unticked again, they come back
+        as they were, with what was typed in them."""
+        if later:
+            self._ticked_before_later = [s for s, use in self.use.items() if use.isChecked()] or self._ticked_before_later
+        for service_id, use in self.use.items():
+            use.setChecked(not later and service_id in self._ticked_before_later)
+            use.setEnabled(not later)
 
     def _choices_changed(self) -> None:
         later = self.later.isChecked()
         for service_id, use in self.use.items():
-            use.setEnabled(not later)
             self.groups[service_id].setVisible(use.isChecked() and not later)
         self.completeChanged.emit()
 
