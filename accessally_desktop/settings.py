@@ -98,7 +98,8 @@ class SiteProfile:
 
 def site_name_problem(name: str, taken: Iterable[str]) -> str:
     """Why a site name cannot be used ("" when it can). Secrets are filed as "<site>/<field>" in
-    the keyring, so a name may not contain "/"; and two sites may not share a name."""
+    the keyring, so a name may not contain "/"; and two sites may not share a name, not even one that
+    differs only in capital letters (Windows' Credential Manager would file both under one entry)."""
     if not name:
         return "Enter a name for the site."
     if "/" in name:
@@ -107,8 +108,11 @@ def site_name_problem(name: str, taken: Iterable[str]) -> str:
         return f"A site name can be at most {MAX_SITE_NAME} characters long."
     if secret_shape_in(name):  # the name is saved, exported and shown: never a key (and never repeated)
         return "That name looks like a password or API key; choose another name for the site."
-    if name in taken:
+    same = next((other for other in taken if other.casefold() == name.casefold()), None)
+    if same == name:
         return f"A site named “{name}” already exists."
+    if same is not None:
+        return f"There is already a site named “{same}”; names that differ only in capital letters count as the same."
     return ""
 
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -274,26 +273,29 @@ class MainWindow(QMainWindow):
         self.controller.switch_site(name)
 
     def ask_add_site(self) -> None:
-        name, ok = QInputDialog.getText(self, self.tr("Add site"), self.tr("Name of the new site:"))
-        if ok:
+        from . import site_dialogs
+
+        name = site_dialogs.ask_site_name(self, self.tr("Add site"), self.tr("&Name of the new site:"),
+                                          self.controller.settings.sites, accept_text=self.tr("&Add site"))
+        if name is not None:
             problem = self.controller.add_site(name)
             if problem:
                 QMessageBox.warning(self, self.tr("Add site"), problem)
 
     def ask_rename_site(self) -> None:
+        from . import site_dialogs
+
         old = self.controller.site
-        name, ok = QInputDialog.getText(self, self.tr("Rename site"), self.tr("New name for %s:") % old, text=old)
-        if ok and name.strip() != old:
+        name = site_dialogs.ask_site_name(self, self.tr("Rename site"), self.tr("&New name for “%s”:") % old,
+                                          self.controller.settings.sites, name=old, accept_text=self.tr("&Rename"))
+        if name is not None and name != old:
             self.controller.rename_site(old, name, self._site_change_done)
 
     def ask_remove_site(self) -> None:
+        from . import site_dialogs
+
         name = self.controller.site
-        answer = QMessageBox.question(
-            self, self.tr("Remove site"),
-            self.tr("Remove the site %r and delete its saved secrets from the keyring? This cannot be undone.")
-            % name, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Yes:
+        if site_dialogs.confirm_remove(self, name):
             self.controller.remove_site(name, self._site_change_done)
 
     def _site_change_done(self, problem: str | None) -> None:

@@ -1,5 +1,5 @@
-"""Scripted answers for the app's static dialogs (QMessageBox.question / warning / information and
-QInputDialog.getText), so no modal box ever blocks a test and a test can read what the owner was
+"""Scripted answers for the app's static dialogs (QMessageBox.question / warning / information,
+QInputDialog.getText and the site dialogs), so no modal box ever blocks a test and a test can read what the owner was
 asked, warned of or told. conftest.py installs one `Dialogs` for every test as the `dialogs` fixture."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from accessally_desktop.ui import site_dialogs
 
 Button = QMessageBox.StandardButton
 
@@ -31,6 +33,17 @@ class Dialogs:
         self.asked.append(label)
         return (self.answers.pop(0) if self.answers else "", True)
 
+    def site_name(self, parent, title, prompt, taken, name="", accept_text="") -> str | None:
+        """The Add / Rename site dialog: the next scripted text (None: Cancel)."""
+        self.asked.append(prompt)
+        return self.answers.pop(0) if self.answers else None
+
+    def remove(self, parent, name) -> bool:
+        """Remove site's confirmation: Yes removes."""
+        self.asked.append(f"Remove “{name}” from this app? This cannot be undone here.")
+        answer = self.answers.pop(0) if self.answers else self.default
+        return answer == Button.Yes
+
     def warning(self, parent, title, text, *args, **kwargs) -> QMessageBox.StandardButton:
         self.warned.append(text)
         return Button.Ok
@@ -47,4 +60,6 @@ def answer_dialogs(monkeypatch: pytest.MonkeyPatch) -> Dialogs:
     monkeypatch.setattr(QMessageBox, "warning", dialogs.warning)
     monkeypatch.setattr(QMessageBox, "information", dialogs.information)
     monkeypatch.setattr(QInputDialog, "getText", dialogs.get_text)
+    monkeypatch.setattr(site_dialogs, "ask_site_name", dialogs.site_name)
+    monkeypatch.setattr(site_dialogs, "confirm_remove", dialogs.remove)
     return dialogs
