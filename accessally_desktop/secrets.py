@@ -48,6 +48,16 @@ def no_keyring_help(desktop: str | None = None, platform: str = sys.platform) ->
 GNOME_KEYRING_DESKTOPS = ("GNOME", "UNITY", "CINNAMON", "BUDGIE", "PANTHEON", "MATE", "XFCE", "LXDE", "LXQT")
 
 
+_STORE_NAMES = {"SecretService": "GNOME Keyring or another Secret Service", "kwallet": "KWallet",
+                "macOS": "the macOS Keychain", "Windows": "Windows Credential Manager"}
+
+
+def _shown_as(backend_module: str) -> str:
+    """The password store as an owner knows it, from the keyring backend's module (keyring.backends.macOS)."""
+    name = _STORE_NAMES.get(backend_module.rsplit(".", 1)[-1])
+    return f"computer's password store ({name})" if name else "computer's password store"
+
+
 class SecretStoreError(Exception):
     """A keyring read or write failed; the message is fit to show the owner."""
 
@@ -60,7 +70,8 @@ class SecretStore(Protocol):
     """Where secrets go. `persistent` is False for the session-only memory store."""
 
     persistent: bool
-    description: str
+    description: str  # for the log and diagnostics: which keyring backend, by its Python name
+    shown_as: str  # for the owner: "your computer's password store (GNOME Keyring)"
 
     def get(self, site: str, name: str) -> str | None: ...
 
@@ -79,6 +90,7 @@ class MemoryStore:
 
     persistent = False
     description = "memory (this session only)"
+    shown_as = "this app's memory, for this session only"
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
@@ -111,6 +123,7 @@ class KeyringStore:
     def __init__(self, backend) -> None:
         self._backend = backend
         self.description = f"system keyring ({type(backend).__module__.rsplit('.', 1)[-1]}.{type(backend).__name__})"
+        self.shown_as = _shown_as(type(backend).__module__)
 
     def get(self, site: str, name: str) -> str | None:
         import keyring.errors
@@ -198,6 +211,10 @@ class PendingStore:
     @property
     def description(self) -> str:
         return self._store().description if self.future.done() else "system keyring (still opening)"
+
+    @property
+    def shown_as(self) -> str:
+        return self._store().shown_as if self.future.done() else "computer's password store"
 
     @property
     def holds_secrets(self) -> bool:

@@ -206,7 +206,7 @@ def test_keyring_notice_is_shown_in_the_window(qtbot, no_dialogs) -> None:
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
     controller = start_app(qtbot)
-    qtbot.waitUntil(lambda: controller.window.findChild(QLabel, "storage_label").text().startswith("Secrets: memory"),
+    qtbot.waitUntil(lambda: controller.window.findChild(QLabel, "storage_label").text() == "Keys kept in this app's memory, for this session only",
                     timeout=5000)
     qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)
     controller.wizard.close()
@@ -233,7 +233,7 @@ def test_a_first_start_opens_the_wizard_alone_and_the_main_window_after_it(qtbot
     qtbot.waitExposed(window)
     notice = window.findChild(StatusBadge, "keyring_notice")
     assert notice is not None and "this session only" in notice.text.text()
-    assert window.findChild(QLabel, "storage_label").text().startswith("Secrets: memory")
+    assert window.findChild(QLabel, "storage_label").text() == "Keys kept in this app's memory, for this session only"
 
 
 def test_crm_settings_apply_is_saved_and_leaving_unapplied_asks(qtbot, configured, no_dialogs) -> None:

@@ -150,7 +150,8 @@ def _read_in_new_process(names: list[str]) -> dict:
 def test_every_kind_of_secret_round_trips_through_a_real_secret_service(secret_service) -> None:
     keyring.set_keyring(secret_service)
     store = open_store().store
-    assert "SecretService" in store.description
+    assert "SecretService" in store.description  # the log and diagnostics name the backend
+    assert store.shown_as == "computer's password store (GNOME Keyring or another Secret Service)"  # the owner, not
     storage = Storage(SettingsStore(), store)
     names = secret_names()
     first = {name: f"first-{i}-{name}" for i, name in enumerate(names)}

@@ -70,3 +70,15 @@ def test_window_titles_name_the_app_once_at_the_end_where_linux_would_not_add_it
         title = window.windowTitle()
         assert title.endswith(f" — {APP_NAME}") and title.count(APP_NAME) == 1, title
     controller.wizard.close()
+
+
+def test_the_password_store_is_named_as_owners_know_it_never_by_its_python_class() -> None:
+    from accessally_desktop.secrets import KeyringStore, MemoryStore
+
+    kinds = {"keyring.backends.macOS": "the macOS Keychain", "keyring.backends.Windows": "Windows Credential Manager",
+             "keyring.backends.kwallet": "KWallet", "keyring.backends.SecretService": "GNOME Keyring"}
+    for module, words in kinds.items():
+        backend = type("Keyring", (), {"__module__": module})()
+        shown = KeyringStore(backend).shown_as
+        assert words in shown and "Keyring)" not in shown.replace("GNOME Keyring", "") and "." not in shown, shown
+    assert MemoryStore().shown_as == "this app's memory, for this session only"

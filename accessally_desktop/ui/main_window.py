@@ -257,7 +257,9 @@ class MainWindow(QMainWindow):
         self.notices.addWidget(notice)
 
     def show_storage(self, opened: OpenedStore) -> None:
-        self.storage_label.setText(self.tr("Secrets: %s") % opened.store.description)
+        where = opened.store.shown_as
+        self.storage_label.setText(self.tr("Keys kept in your %s") % where if opened.store.persistent
+                                   else self.tr("Keys kept in %s") % where)
 
     def set_busy(self, text: str) -> None:
         self.busy.setText(text)

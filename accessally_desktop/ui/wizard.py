@@ -220,9 +220,9 @@ class SetupWizard(QWizard):
         if self.storage_note:
             return self.storage_note
         if not self.storage.secrets.persistent:
-            return self.tr("⚠ Secrets will be kept in memory for this session only (%s).") % self.storage.secrets.description
-        return self.tr("Secrets will be saved in your %s; settings in your user configuration folder.") \
-            % self.storage.secrets.description
+            return self.tr("⚠ Your keys will be kept in this app's memory for this session only.")
+        return self.tr("Your keys will be saved in your %s; other settings in your user settings folder.") \
+            % self.storage.secrets.shown_as
 
     # -- commit once, at Finish -------------------------------------------------------------------
 
