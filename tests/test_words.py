@@ -82,3 +82,16 @@ def test_the_password_store_is_named_as_owners_know_it_never_by_its_python_class
         shown = KeyringStore(backend).shown_as
         assert words in shown and "Keyring)" not in shown.replace("GNOME Keyring", "") and "." not in shown, shown
     assert MemoryStore().shown_as == "this app's memory, for this session only"
+
+
+@pytest.mark.parametrize(("kind", "status"), [("ok", "ok"), ("warning", "rate_limited"), ("error", "invalid_credentials")])
+def test_the_crm_panel_shows_states_with_the_same_icons_as_the_dashboard(qtbot, kind: str, status: str) -> None:
+    from accessally_desktop.ui.option_widgets import StatusLine
+    from accessally_desktop.ui.widgets import StatusBadge
+
+    line, badge = StatusLine("line"), StatusBadge()
+    qtbot.addWidget(line)
+    qtbot.addWidget(badge)
+    line.show_state(kind, "Words")
+    badge.set_status(status, "Words")
+    assert line.icon.pixmap().toImage() == badge.icon.pixmap().toImage()

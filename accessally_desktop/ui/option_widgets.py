@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from ..integrations import CheckResult, Choice, Status
 from ..integrations.options import Lookup, Pick
-from .widgets import result_text
+from .widgets import icon, result_text
 
 # Failures the owner fixes by entering the credentials again, which the Setup Wizard does.
 COPIED_NOTE_MS = 4000  # how long "Copied to the clipboard." stays
@@ -66,10 +65,7 @@ class StatusLine(QWidget):
     Kinds: "loading" (busy bar), "ok", "info", "warning", "error".
     """
 
-    _ICONS: ClassVar[dict[str, QStyle.StandardPixmap]] = {"ok": QStyle.StandardPixmap.SP_DialogApplyButton,
-                                                          "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
-                                                          "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
-                                                          "error": QStyle.StandardPixmap.SP_MessageBoxCritical}
+    _ICONS: ClassVar[dict[str, str]] = {"ok": "ok", "info": "info", "warning": "warning", "error": "failed"}  # ui/icons
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,11 +91,11 @@ class StatusLine(QWidget):
     def show_state(self, kind: str, words: str) -> None:
         self.kind = kind
         self.busy.setVisible(kind == "loading")
-        pixmap = self._ICONS.get(kind)
-        if pixmap is not None:
+        name = self._ICONS.get(kind)
+        if name is not None:  # the app's own set, as the dashboard's and the wizard's badges use
             size = self.fontMetrics().height()
-            self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(QSize(size, size)))
-        self.icon.setVisible(pixmap is not None)
+            self.icon.setPixmap(icon(name).pixmap(QSize(size, size)))
+        self.icon.setVisible(name is not None)
         self.text.setText(words)
         self.setAccessibleName(words)
         self.setVisible(bool(words))

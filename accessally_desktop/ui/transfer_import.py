@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,7 @@ from ..storage import secret_names
 from .transfer import NOTHING_CHANGED, cancel_or, describe, documents_folder, failure_text, prompts, summary_form
 from .when import when_text
 from .widgets import error_color
+from .widgets import icon as app_icon
 from .workers import submit
 
 if TYPE_CHECKING:
@@ -213,8 +213,7 @@ class MissingSecretsDialog(QDialog):
         self.setWindowTitle(self.tr("Site settings imported"))
         self.missing = missing
         icon = QLabel()
-        kind = QStyle.StandardPixmap.SP_MessageBoxInformation if missing else QStyle.StandardPixmap.SP_DialogApplyButton
-        icon.setPixmap(self.style().standardIcon(kind).pixmap(32, 32))
+        icon.setPixmap(app_icon("info" if missing else "ok").pixmap(32, 32))  # the app's own set
         if missing:
             intro = self.tr("<p><b>The settings of “%s” were imported.</b></p><p>Passwords and API keys never "
                             "travel in a settings file. Enter these on this computer; they will be kept in your "
