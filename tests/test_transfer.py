@@ -120,6 +120,12 @@ def test_export_holds_every_setting_and_no_secret(qtbot, script, tmp_path) -> No
     dialog = shown(window, ExportDialog)
     assert dialog is not None
     assert "No passwords, API keys" in dialog.findChild(QWidget, "no_secrets_note").accessibleName()
+    words = {label.text() for label in dialog.findChildren(QLabel)}
+    assert "API URL: https://example.api-us1.com" in words  # each service's saved values, by their labels
+    assert "Publishable key (Test mode): pk_test_51PUBLIC\nPublishable key (Live mode): pk_live_51PUBLIC" in words
+    assert dialog.preview.isHidden() and not any(w.lstrip().startswith("{") for w in words)  # no raw JSON up front
+    dialog.details.click()
+    assert dialog.preview.isVisibleTo(dialog)
     preview = dialog.preview.toPlainText()
     script.save_path = str(tmp_path / "moved")
     dialog.save_button.click()

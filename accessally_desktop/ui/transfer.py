@@ -80,8 +80,27 @@ def describe(profile: SiteProfile) -> list[tuple[str, str]]:
         chosen += [k.short_label for k in integration.kinds if k.id == profile.kind(service_id)]
         payments.append(integration.name + (f" ({', '.join(chosen)})" if chosen else ""))
     paying = ", ".join(payments) or ("set up later" if profile.payments_later else "none")
-    return [("Site", profile.name), ("Site address", profile.site_url or "not entered yet"), ("CRM", crm),
-            ("Payments", paying), ("Also included", "account IDs and addresses, CRM Integration options")]
+    rows = [("Site", profile.name), ("Site address", profile.site_url or "not entered yet"), ("CRM", crm),
+            ("Payments", paying)]
+    rows += [(registry.display_name(s), text) for s, text in _saved_values(profile) if text]
+    return [*rows, ("Also included", "CRM Integration options")]
+
+
+def _saved_values(profile: SiteProfile) -> list[tuple[str, str]]:
+    """Each service's saved non-secret values by their labels ("Account ID: 1234567", "Publishable key
+    (Test mode): pk_test_…"), in the site's order."""
+    out = []
+    for service_id in (s for s in profile.services() if s in profile.values):
+        integration = registry.get(service_id)
+        labels = {f.name: f.label for f in integration.fields}
+        parts = []
+        for key, value in profile.values[service_id].items():
+            variant, _, name = key.rpartition(".")  # a value kept per variant: "test.publishable_key"
+            if value and name in labels:
+                which = next((f" ({v.label})" for v in integration.variants if v.id == variant), "")
+                parts.append(f"{labels[name]}{which}: {value}")
+        out.append((service_id, "\n".join(parts)))
+    return out
 
 
 def summary_form(rows: list[tuple[str, str]]) -> QFormLayout:

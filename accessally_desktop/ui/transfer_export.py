@@ -1,4 +1,5 @@
-"""File › Export Site Settings: preview exactly what the file will hold, then ask where and save it.
+"""File › Export Site Settings: say in a list what the file will hold (its exact contents behind a button),
+then ask where and save it.
 
 The text is made by `..transfer` (no Qt); the file is written on a worker. Loaded on first use.
 """
@@ -12,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from .. import transfer
 from ..settings import SiteProfile
+from .screen_fit import fit_to_screen
 from .transfer import cancel_or, describe, documents_folder, failure_text, no_secrets_badge, prompts, summary_form
 from .workers import submit
 
@@ -38,20 +40,31 @@ class ExportDialog(QDialog):
         self.preview.setObjectName("export_preview")
         self.preview.setReadOnly(True)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.preview.setMinimumHeight(220)
+        self.preview.setMinimumHeight(160)
         self.preview.setAccessibleName(self.tr("Exact contents of the file"))
-        contents = QLabel(self.tr("E&xact contents of the file:"))
-        contents.setBuddy(self.preview)
+        self.preview.setVisible(False)  # the list above says it in words; the file itself is for the curious
+        self.details = QPushButton(self.tr("Show the file's exact &contents"))
+        self.details.setObjectName("export_details")
+        self.details.setCheckable(True)
+        self.details.toggled.connect(self._show_details)
         buttons, self.save_button = cancel_or(self, self.tr("&Save to file…"), "export_save")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(no_secrets_badge())
         layout.addLayout(summary_form(describe(profile)))
-        layout.addWidget(contents)
+        layout.addWidget(self.details, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.preview, 1)
+        layout.addStretch(1)  # while the contents are hidden, the room goes below the list
         layout.addWidget(buttons)
-        self.resize(680, 620)
+        fit_to_screen(self, 600, 500)
         self.save_button.setFocus()
+
+    def _show_details(self, shown: bool) -> None:
+        self.preview.setVisible(shown)
+        self.details.setText(self.tr("Hide the file's exact &contents") if shown
+                             else self.tr("Show the file's exact &contents"))
+        if shown:
+            fit_to_screen(self, max(self.width(), 640), max(self.height(), 560))
 
 
 def export_site(window: MainWindow) -> ExportDialog:
