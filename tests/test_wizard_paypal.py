@@ -155,3 +155,19 @@ def test_closing_the_wizard_of_a_site_with_payments_without_a_change_asks_nothin
     wizard.box("stripe"), wizard.box("paypal")  # the payments page, built as the owner would see it
     wizard.reject()
     assert dialogs.asked == [] and not wizard.isVisible()
+
+
+def test_sandbox_credentials_under_live_come_with_one_click_to_switch_and_test_there(qtbot, both) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    wizard, box = paypal_box(qtbot)
+    paste(qtbot, wizard, fake.SIGNATURES["sandbox"])
+    assert "look like SANDBOX credentials" in run_test(qtbot, wizard, "paypal")
+    switch = wizard.findChild(QPushButton, "paypal_move_keys")
+    assert not switch.isHidden() and switch.text().replace("&", "") == "Switch to Sandbox, with these credentials"
+    qtbot.mouseClick(switch, Qt.MouseButton.LeftButton)
+    assert wizard.field("paypal.environment") == "sandbox" and switch.isHidden()
+    qtbot.waitUntil(lambda: box.panel.badge.text.text() not in ("", "Testing…"), timeout=10_000)
+    qtbot.waitUntil(box.passed, timeout=10_000)  # tested again there at once
+    assert box.values_per_variant()["live"]["api_username"] == ""  # nothing left behind under Live

@@ -137,6 +137,8 @@ class ServiceBox(QWidget):
         self.move_values = QPushButton()
         self.move_values.setObjectName(f"{self.service_id}_move_keys")
         self.move_values.setVisible(False)
+        self.move_target = ""  # the variant the button moves the shown values to
+        self.move_retests = False  # and whether it tests them there at once (the service said where they belong)
         self.move_values.clicked.connect(self._move_values)
         row = QHBoxLayout()
         row.addWidget(self.variant_choice, 1)
@@ -266,22 +268,38 @@ class ServiceBox(QWidget):
         """Values whose shape says they belong to another variant (Stripe's sk_live_ under Test
         mode) are refused by the format check, with one click to move them there."""
         belongs = self.integration.variant_for(self.form.values())
-        wrong = belongs in self.variants and belongs != self.variant
-        text = self.tr("Move these keys to %s") % self.tr(self.variants[belongs].label) if wrong else ""
-        if wrong and without_alt_letter(self.move_values.text()) != text:  # keeps its Alt-letter (`Mnemonics`)
+        self._show_move(belongs if belongs in self.variants and belongs != self.variant else "",
+                        self.tr("Move these keys to %s"))
+
+    def _show_move(self, target: str, words: str, *, retest: bool = False) -> None:
+        self.move_target, self.move_retests = target, retest
+        text = words % self.tr(self.variants[target].label) if target else ""
+        if target and without_alt_letter(self.move_values.text()) != text:  # keeps its Alt-letter (`Mnemonics`)
             self.move_values.setVisible(False)  # shown again below: a new text gets a free letter
             self.move_values.setText(text)
-        self.move_values.setVisible(wrong)
+        self.move_values.setVisible(bool(target))
+
+    def _offer_switch(self, result: CheckResult) -> None:
+        """The service said these are the other variant's credentials (PayPal's sandbox keys under
+        Live): one click moves them there and tests them again."""
+        others = [v for v in self.variants if v != self.variant]
+        if result.status is Status.WRONG_ENVIRONMENT and len(others) == 1:
+            self._show_move(others[0], self.tr("Switch to %s, with these credentials"), retest=True)
+        elif not self.integration.variant_for(self.form.values()):
+            self._show_move("", "")
 
     def _move_values(self) -> None:
         """The values go to their variant; this variant keeps the values it had."""
-        belongs = self.integration.variant_for(self.form.values())
-        if belongs not in self.variants or belongs == self.variant:
+        target, retest = self.move_target, self.move_retests
+        if target not in self.variants or target == self.variant:
             return
-        self.stored[belongs] = self.shown_values()
+        self.stored[target] = self.shown_values()
         self.set_shown_values(self._blank() | self.loaded[self.variant])
-        self.variant_choice.set_value(belongs)  # -> _switch, which shows the moved values
+        self.variant_choice.set_value(target)  # -> _switch, which shows the moved values
+        self._show_move("", "")
         self.form.show_problems(all_fields=True)
+        if retest:  # a switch the service suggested: its answer at once
+            self.start_test()
 
     def _show_variant(self) -> None:
         if not self.variants:
@@ -363,6 +381,8 @@ class ServiceBox(QWidget):
         self.wizard.untested.discard(self.service_id)
         self.panel.show_result(result)
         self.on_result(result)
+        if self.variants:
+            self._offer_switch(result)
         self.changed.emit()
 
     def on_result(self, result: CheckResult) -> None:
