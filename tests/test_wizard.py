@@ -363,3 +363,18 @@ def test_setting_up_payments_later_clears_the_processors_and_gives_them_back_whe
     page.later.setChecked(False)
     assert page.use[first].isChecked() and page.use[first].isEnabled()
     assert not any(page.use[s].isChecked() for s in others)
+
+
+def test_an_empty_field_turns_red_only_after_it_was_edited_or_a_test(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    box = wizard.box("license")
+    notes = box.form.notes
+    assert all(note.isHidden() for note in notes.values())  # a fresh page: nothing is a mistake yet
+    line = edit(wizard, "license.email")
+    qtbot.keyClicks(line, "a")
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)
+    assert not notes["email"].isHidden() and "Enter the License e-mail" in notes["email"].text()
+    assert notes["license_key"].isHidden()  # not touched: still quiet
+    qtbot.mouseClick(wizard.findChild(QPushButton, "test_license"), Qt.MouseButton.LeftButton)
+    assert not notes["license_key"].isHidden()  # the test asks for everything it needs
