@@ -308,3 +308,20 @@ def test_a_license_saved_without_its_email_asks_for_it_and_fix_marks_the_field(q
     note = wizard.findChild(QLabel, "note_license_email")
     assert "Needed: enter it here." in note.text() and "passwords" not in note.text()
     wizard.close()
+
+
+def test_every_dashboard_button_has_its_own_alt_letter_apart_from_the_menus(qtbot, configured, no_dialogs) -> None:
+    from accessally_desktop.ui.widgets import alt_letter
+
+    controller = start_app(qtbot)
+    window = controller.window
+    window.show()
+    qtbot.waitExposed(window)
+    buttons = [b for b in window.dashboard.findChildren(QPushButton) if b.isVisibleTo(window)]
+    fix = window.dashboard.rows["drip"].fix_button
+    assert fix in buttons and len(buttons) >= 5  # Test all, three Tests, Drip's Fix
+    letters = [alt_letter(b.text()) for b in buttons]
+    menus = {alt_letter(a.text()) for a in window.menuBar().actions()}
+    assert all(letters), [b.text() for b in buttons]
+    assert len(set(letters)) == len(letters) and not set(letters) & menus, [b.text() for b in buttons]
+    assert fix.text().replace("&", "") == "Fix Drip…"

@@ -25,7 +25,7 @@ from ..integrations.fields import Field
 from ..integrations.status import STATUS_WORDS
 from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
 from .when import when_text
-from .widgets import StatusBadge, plain_text, scrolling, set_by_key
+from .widgets import Mnemonics, StatusBadge, plain_text, scrolling, set_by_key
 
 # What a failing row tells the owner to do next, by status.
 NEXT_STEP = {
@@ -116,10 +116,11 @@ class ServiceRow(QFrame):
         self.busy.setMaximumWidth(80)
         self.busy.setVisible(False)
         self.busy.setAccessibleName(self.tr("Testing %s") % name)
-        self.test_button = QPushButton(self.tr("Test"))
+        # The service in the words: every row's buttons then have letters of their own for Alt (`Mnemonics`).
+        self.test_button = QPushButton(self.tr("Test %s") % name)
         self.test_button.setObjectName(f"rowtest_{service_id}")
         self.test_button.setAccessibleName(self.tr("Test %s") % name)
-        self.fix_button = QPushButton(self.tr("Fix…"))
+        self.fix_button = QPushButton(self.tr("Fix %s…") % name)
         self.fix_button.setObjectName(f"fix_{service_id}")
         self.fix_button.setAccessibleName(self.tr("Fix %s in the setup wizard") % name)
         self.test_button.clicked.connect(lambda: self.test_requested.emit(service_id))
@@ -198,6 +199,8 @@ class Dashboard(QWidget):
         heading.setBold(True)
         heading.setPointSizeF(heading.pointSizeF() * 1.5)
         self.title.setFont(heading)
+        self.reserved_letters: Callable[[], list[str]] = list  # the window's menus': set by the main window
+        self.mnemonics = Mnemonics(self, lambda: self.reserved_letters())
         self.test_all = QPushButton(self.tr("Test &all connections"))
         self.test_all.setObjectName("test_all")
         self.test_all.clicked.connect(lambda: self.test_requested.emit(list(self.rows)))
@@ -240,6 +243,7 @@ class Dashboard(QWidget):
             row.show_saved(profile.results.get(service_id), profile)
             self.rows_box.addWidget(row)
             self.rows[service_id] = row
+        self.mnemonics.refresh()
 
     def show_saved(self, profile: SiteProfile) -> None:
         for service_id, row in self.rows.items():

@@ -29,7 +29,7 @@ from ..logs import recent_lines
 from ..secrets import OpenedStore
 from .dashboard import Dashboard
 from .screen_fit import clamp_to_screen, fit_to_screen
-from .widgets import StatusBadge, plain_text, set_by_key, window_title
+from .widgets import StatusBadge, alt_letter, plain_text, set_by_key, window_title
 
 if TYPE_CHECKING:
     from .main import AppController
@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.setWindowTitle(APP_NAME)
         self.dashboard = Dashboard()
+        self.dashboard.reserved_letters = lambda: [alt_letter(a.text()) for a in self.menuBar().actions()]
         self._crm_panel = None  # built when first shown: most starts never open it
         # Tabs over the pages: Tab reaches them and the arrow keys switch between the two sections.
         self.navigation = QTabBar()
