@@ -4,7 +4,7 @@ says who made the app, how to get help, what happens to the keys, and whose serv
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
@@ -71,3 +71,21 @@ def test_about_names_the_publisher_support_privacy_and_whose_services_these_are(
     assert "not made or endorsed by" in text
     assert box.textInteractionFlags() & box.textInteractionFlags().LinksAccessibleByKeyboard
     box.close()
+
+
+def test_the_wizards_help_button_offers_the_pages_of_the_services_on_that_page(qtbot, browser) -> None:
+    from PySide6.QtWidgets import QMenu, QWizard
+    from test_wizard import go_next, make_wizard
+
+    wizard = make_wizard(qtbot)
+    wizard.show()
+    go_next(qtbot, wizard)  # the license page
+    help_button = wizard.button(QWizard.WizardButton.HelpButton)
+    assert help_button.isVisible() and help_button.text() == "&Help"
+    qtbot.mouseClick(help_button, Qt.MouseButton.LeftButton)
+    menu = next(w for w in wizard.findChildren(QMenu, "help_menu"))
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts == ["Where to find your AccessAlly license keys", "AccessAlly knowledge base (CRM options and more)"]
+    menu.actions()[0].trigger()
+    assert browser.urls == [registry.get("license").help_url]
+    menu.close()

@@ -378,3 +378,22 @@ def test_an_empty_field_turns_red_only_after_it_was_edited_or_a_test(qtbot) -> N
     assert notes["license_key"].isHidden()  # not touched: still quiet
     qtbot.mouseClick(wizard.findChild(QPushButton, "test_license"), Qt.MouseButton.LeftButton)
     assert not notes["license_key"].isHidden()  # the test asks for everything it needs
+
+
+def test_each_page_says_which_step_it_is_of_how_many_along_the_chosen_path(qtbot) -> None:
+    wizard = make_wizard(qtbot)
+    wizard.show()
+    assert wizard.currentPage().title().endswith("— step 1 of 6")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().title() == "Your AccessAlly license — step 2 of 6"
+    type_into(qtbot, wizard, {"email": "jane@example.com", "license_key": "a" * 32,
+                              "site_url": "https://members.example.com"}, "license")
+    wizard.license.untested_box.setChecked(True)
+    go_next(qtbot, wizard)
+    choose(qtbot, wizard, NO_CRM)
+    go_next(qtbot, wizard)  # AccessAlly Managed: no CRM credentials page, one step fewer
+    assert wizard.currentPage().title() == "Connect your payment processor — step 4 of 5"
+    wizard.back()
+    choose(qtbot, wizard, "drip")
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().title() == "Connect Drip — step 4 of 6"

@@ -16,20 +16,33 @@ from ..diagnostics import bundled_libraries
 from ..integrations import registry
 
 
-def help_links() -> list[tuple[str, str]]:
-    """(menu text, address): where each service shows its values, then AccessAlly's articles."""
+def help_links(services: list[str] | None = None) -> list[tuple[str, str]]:
+    """(menu text, address): where each service (all, or those given) shows its values, then
+    AccessAlly's articles."""
+    chosen = registry.SERVICE_IDS if not services else services
     links = [(f"Where to find your {registry.display_name(s)} keys", registry.get(s).help_url)
-             for s in registry.SERVICE_IDS if registry.get(s).help_url]
+             for s in chosen if registry.get(s).help_url]
     return [*links, ("AccessAlly knowledge base (CRM options and more)", about.KNOWLEDGE_BASE_URL)]
+
+
+def help_menu(parent: QWidget, services: list[str]) -> QMenu:
+    """A menu of the help links for these services (every service's when none)."""
+    menu = QMenu(parent)
+    menu.setObjectName("help_menu")
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    end = menu.addSeparator()
+    add_help_links(menu, before=end, services=services)
+    menu.removeAction(end)
+    return menu
 
 
 def open_link(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
 
 
-def add_help_links(menu: QMenu, before: QAction) -> None:
+def add_help_links(menu: QMenu, before: QAction, services: list[str] | None = None) -> None:
     """The help links, above `before`; each opens its page in the browser."""
-    for text, url in help_links():
+    for text, url in help_links(services):
         action = QAction(text, menu)
         action.setObjectName("help_link")
         action.setData(url)

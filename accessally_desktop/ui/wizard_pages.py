@@ -62,7 +62,7 @@ class LazyPage(QWizardPage):
 
     def _wizard_letters(self) -> list[str]:
         buttons = (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
-                   QWizard.WizardButton.FinishButton, QWizard.WizardButton.CommitButton)
+                   QWizard.WizardButton.FinishButton, QWizard.WizardButton.CommitButton, QWizard.WizardButton.HelpButton)
         return [alt_letter(self.setup.buttonText(which)) for which in buttons]
 
     def _arrived(self, page_id: int) -> None:
