@@ -156,3 +156,21 @@ def test_check_says_a_locked_keyring_is_locked(capsys) -> None:
     assert code == cli.EXIT_USAGE
     assert "Your computer's password store is locked. Unlock it" in stderr.getvalue()
     assert "KeyringLocked" not in stderr.getvalue()
+
+
+def test_a_locked_keyring_says_to_unlock_it_in_the_crm_panel(qtbot, dialogs: Dialogs) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    store = SettingsStore()
+    settings = store.load().settings
+    profile = settings.current()
+    profile.crm, profile.values = "drip", {"drip": {"account_id": "1234567"}}
+    profile.results = {"drip": SavedResult("ok", "Connected.", account_id="1234567", tested_at=1_700_000_000.0)}
+    store.save(settings)
+    keyring.set_keyring(LockedKeyring())
+    controller = start(qtbot)
+    controller.show_window()
+    controller.window.navigation.setCurrentIndex(1)  # Settings › Payment › CRM Integration
+    shown = lambda: " ".join(label.text() for label in controller.window.findChildren(QLabel))  # noqa: E731
+    qtbot.waitUntil(lambda: "password store is locked" in shown(), timeout=5000)
+    assert "Unlock it, then click Refresh" in shown() and "KeyringLocked" not in shown()

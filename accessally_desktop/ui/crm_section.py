@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QPushButton, QVBoxLayout, QWidget
 
 from ..integrations import CheckResult, Integration
 from ..integrations.options import Lookup, Pick, Snippet, Toggle, stored_keys
+from ..secrets import KeyringLockedError, SecretStoreError
 from .option_widgets import ChoicePicker, SnippetBox, failure_text, paragraph, plain
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,14 @@ Fetch = Callable[[str, Callable[[Answer], None]], None]  # (lookup name, answer 
 
 
 def credentials_problem(exc: Exception, crm_name: str) -> str:
+    """What to do when the saved keys could not be read: unlock the store, or enter them again.
+    A store's own message (`SecretStoreError`) is written for the owner; anything else is not shown."""
     log.warning("reading the %s credentials failed: %s", crm_name, type(exc).__name__)
-    return (f"Could not read the saved {crm_name} credentials ({type(exc).__name__}). Open the Setup Wizard to "
-            "enter them again.")
+    if isinstance(exc, KeyringLockedError):
+        return "Your computer's password store is locked. Unlock it, then click Refresh to look again."
+    if isinstance(exc, SecretStoreError):
+        return f"Could not read the saved {crm_name} credentials: {exc} Open the Setup Wizard to enter them again."
+    return f"Could not read the saved {crm_name} credentials. Open the Setup Wizard to enter them again."
 
 
 class CrmSection(QWidget):
