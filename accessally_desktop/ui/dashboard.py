@@ -200,7 +200,7 @@ class Dashboard(QWidget):
         heading.setPointSizeF(heading.pointSizeF() * 1.5)
         self.title.setFont(heading)
         self.reserved_letters: Callable[[], list[str]] = list  # the window's menus': set by the main window
-        self.mnemonics = Mnemonics(self, lambda: self.reserved_letters())
+        self.mnemonics = Mnemonics(self, lambda: self.reserved_letters(), skip_unfocusable=False)
         self.test_all = QPushButton(self.tr("Test &all connections"))
         self.test_all.setObjectName("test_all")
         self.test_all.clicked.connect(lambda: self.test_requested.emit(list(self.rows)))

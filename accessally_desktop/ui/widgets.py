@@ -263,19 +263,24 @@ class Mnemonics(QObject):
     kind, a second processor). A letter written in the text is kept unless another holder has it;
     `reserved` gives letters used outside the page (the wizard's Next, Back, Finish)."""
 
-    def __init__(self, page: QWidget, reserved: Callable[[], Iterable[str]] = tuple) -> None:
+    def __init__(self, page: QWidget, reserved: Callable[[], Iterable[str]] = tuple, *,
+                 skip_unfocusable: bool = True) -> None:
         super().__init__(page)
         self.page = page
         self.reserved = reserved
+        self.skip_unfocusable = skip_unfocusable  # False where no button refuses focus (the dashboard, at start-up)
         self._watched: set[int] = set()
 
     def holders(self) -> list[QWidget]:
         """The page's shown widgets an Alt-letter can reach (the show/hide buttons inside a password
         field take no focus and have their own shortcut)."""
-        from PySide6.QtCore import Qt  # with a credential page, never at start-up
+        def focusable(button: QAbstractButton) -> bool:
+            from PySide6.QtCore import Qt  # the Qt namespace: with a credential page, never at start-up
 
-        buttons = [b for b in self.page.findChildren(QAbstractButton)
-                   if b.text() and b.isVisibleTo(self.page) and b.focusPolicy() != Qt.FocusPolicy.NoFocus]
+            return button.focusPolicy() != Qt.FocusPolicy.NoFocus
+
+        buttons = [b for b in self.page.findChildren(QAbstractButton) if b.text() and b.isVisibleTo(self.page)
+                   and (not self.skip_unfocusable or focusable(b))]
         labels = [label for label in self.page.findChildren(QLabel)
                   if label.buddy() is not None and label.isVisibleTo(self.page)]
         return [*buttons, *labels]
