@@ -12,11 +12,12 @@ strips the Authorization header): the index says whether application passwords e
 asked again over XML-RPC, which carries the login in the body: accepted there means the host strips
 the header. A login refused over XML-RPC counts as a failed login for lock-out plugins, like a
 mistyped password in wp-admin. A password the Authorize page just issued is never the problem
-(`test_issued_password`).
+(`check_issued_password`).
 
 The address: `site_url`, or `ACCESSALLY_DESKTOP_WORDPRESS_URL` in its place (a stand-in, a staging
-copy), as ActiveCampaign's override works; either way, the canonical address the site reports is what
-later requests use and what the result's `site_url` says.
+copy), as ActiveCampaign's override works, and held to the same rule as every override (https://, or
+http:// to this computer only). Either way the canonical address the site reports is what later
+requests use and what the result's `site_url` says.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class WordPress(Integration):
     where_to_find = WHERE
     guidance = ("This app connects to your site to check what it really does; it does not change your "
                 "WordPress settings.")
-    password_just_issued = False  # see `test_issued_password`
+    password_just_issued = False  # see `check_issued_password`
     # An application password: 24 letters and digits (WP_Application_Passwords), often shown in six groups
     # of four. Ordinary words come in fours too, so the spaced shape needs a group mixing letters and digits
     # and a capital after a small letter or digit (about 98 % of real ones); the value itself is always masked.
@@ -83,13 +84,17 @@ class WordPress(Integration):
     # -- address ---------------------------------------------------------------------------------
 
     def base_url(self, values: Mapping[str, str] | None = None) -> str:
-        """The override if set, else the owner's address. Plain http:// to another computer is allowed
-        here, for the anonymous questions only (see `_refuse_credentials_unsafe`)."""
+        """The override if set (held to every service's rule: https://, or http:// to this computer), else
+        the owner's address, which may also be plain http:// to another computer: the site is then asked
+        only anonymously (see `_refuse_credentials_unsafe`)."""
         override = os.environ.get(self.env_var(), "").strip()
-        url = normalise_address(override)[0] if override else str((values or {}).get("site_url") or "").rstrip("/")
-        what = self.env_var() if override else "site address"
+        if override:
+            url = normalise_address(override)[0]
+            check_transport_url(url, what=self.env_var())
+            return url
+        url = str((values or {}).get("site_url") or "").rstrip("/")
         try:
-            check_transport_url(url, what=what)
+            check_transport_url(url, what="site address")
         except ValueError:
             parts = split_url(url)
             if not (parts and parts.scheme == "http" and parts.hostname and "@" not in parts.netloc
@@ -299,7 +304,7 @@ def authorization_endpoint(result: CheckResult) -> str | None:
     return (result.account.extra.get("authorization_endpoint") or None) if result.ok else None
 
 
-def test_issued_password(values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+def check_issued_password(values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
                          attempt: Attempt | None = None) -> CheckResult:
     """The test for a password the Authorize page has just issued: if the site refuses it, the host or a
     plugin is the problem, never the password, and the message says so."""
