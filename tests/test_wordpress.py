@@ -285,11 +285,18 @@ def test_a_site_that_is_not_wordpress_says_what_answered() -> None:
     assert not signed_in(shop)
 
 
-def test_a_blocked_rest_api_is_not_found_with_the_sites_words(site) -> None:
-    site.switch(rest_blocked=True)
+def test_a_rest_api_blocked_for_everyone_is_not_found_saying_it_is_wordpress(site) -> None:
+    site.switch(rest_blocked="everyone")
     result = WORDPRESS.test(site.credentials())
     assert result.status is Status.NOT_FOUND, result
-    assert "REST API is blocked" in result.message and "Only authenticated users" in result.message
+    assert "runs WordPress, but its REST API is blocked" in result.message and "HTTP 404" in result.message
+
+
+def test_a_rest_api_kept_for_logged_in_users_works_with_the_application_password(site) -> None:
+    site.switch(rest_blocked="logged_out")
+    assert WORDPRESS.test(site.credentials()).ok
+    refused = find_authorization(site.url)  # without a login, the index stays shut
+    assert refused.status is Status.NOT_FOUND and "REST API restricted to authenticated users" in refused.message
 
 
 def test_the_override_takes_the_place_of_the_site_address(site, monkeypatch) -> None:

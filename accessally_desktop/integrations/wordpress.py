@@ -127,9 +127,9 @@ class WordPress(Integration):
     # -- live test -------------------------------------------------------------------------------
 
     def probe(self, attempt: Attempt, values: dict[str, str]) -> CheckResult:
-        site = discover(attempt, self.name, self.base_url(values))
-        self._refuse_credentials_unsafe(site)
         auth = (values["username"], values["application_password"])
+        site = discover(attempt, self.name, self.base_url(values), auth)
+        self._refuse_credentials_unsafe(site)
         me, plugin = attempt.together(
             lambda: self._signed_in(attempt, site.route("/wp/v2/users/me", context="edit"), auth),
             lambda: self._signed_in(attempt, site.route("/wp/v2/plugins/accessally/accessally"), auth))

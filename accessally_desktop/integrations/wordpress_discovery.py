@@ -112,8 +112,11 @@ def fetch(attempt: Attempt, service: str, url: str) -> Reply:
                                        "site in a browser to check that it loads.", reply.describe())
 
 
-def discover(attempt: Attempt, service: str, address: str) -> Site:
-    """The site's API root, canonical address and index; NOT_FOUND, saying what answered, when it has none."""
+def discover(attempt: Attempt, service: str, address: str, auth: tuple[str, str] | None = None) -> Site:
+    """The site's API root, canonical address and index; NOT_FOUND, saying what answered, when it has none.
+
+    An index kept for logged-in users (the "Disable WP REST API" plugin) is asked again with `auth`, on
+    the host the page answered at, when that is https:// or this computer."""
     page = fetch(attempt, service, address + "/")
     if page.status == 401:
         raise Failure(Status.FORBIDDEN, f"{address} asks for a password before it shows any page (a staging site "
@@ -125,7 +128,10 @@ def discover(attempt: Attempt, service: str, address: str) -> Site:
     candidates = [root for root in (api_link(page), _fallback_root(page.url)) if root]
     first: Reply | None = None
     for root in dict.fromkeys(candidates):
-        reply = fetch(attempt, service, route_url(root, "/", _fields=INDEX_FIELDS))
+        url = route_url(root, "/", _fields=INDEX_FIELDS)
+        reply = fetch(attempt, service, url)
+        if reply.status == 401 and auth and _wordpress_error(reply) and _may_sign_in(reply.url):
+            reply = attempt.request(service, "GET", reply.url, auth=auth, headers={"Accept": "application/json"})
         index = _index(reply)
         if index is not None:
             return _site(address, reply, index)
@@ -161,11 +167,18 @@ def not_wordpress(address: str, page: Reply, api: Reply) -> str:
     else:
         what = f"a server (HTTP {page.status})"
     blocked = _wordpress_error(api)
+    allow = "This app needs it to connect: allow the REST API (/wp-json/) in the security plugin or at the host that blocks it."
     if blocked:
-        return (f"Your site's REST API is blocked: it answered “{blocked}”. This app needs it to connect: allow the "
-                "REST API (/wp-json/) in the security plugin or at the host that blocks it.")
+        return f"Your site's REST API is blocked: it answered “{blocked}”. {allow}"
+    if head.wordpress:
+        return f"Your site runs WordPress, but its REST API is blocked (it answered HTTP {api.status}). {allow}"
     return (f"No WordPress found at {address}: {what} answered, without WordPress's REST API. Check the address; "
             "if it is your site, a security plugin or the host blocks the REST API (/wp-json/): allow it.")
+
+
+def _may_sign_in(url: str) -> bool:
+    parts = split_url(url)
+    return parts is not None and (parts.scheme == "https" or is_loopback_host(parts.hostname or ""))
 
 
 def _fallback_root(page_url: str) -> str:
@@ -231,12 +244,14 @@ def _text(value: object) -> str:
 
 
 class _Head(HTMLParser):
-    """The page's title and the `<link rel="https://api.w.org/">` in it."""
+    """The page's title, the `<link rel="https://api.w.org/">` in it, and whether WordPress made it (its
+    generator tag, or files from /wp-content/ or /wp-includes/)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.title = ""
         self.api_root = ""
+        self.wordpress = False
         self._in_title = False
 
     def read(self, html: str) -> None:
@@ -251,6 +266,10 @@ class _Head(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag == "link" and API_REL in values.get("rel", "").split() and values.get("href") and not self.api_root:
             self.api_root = values["href"]
+        generator = tag == "meta" and values.get("name", "").lower() == "generator"
+        if (generator and values.get("content", "").startswith("WordPress")) or any(
+                part in values.get(name, "") for name in ("href", "src") for part in ("/wp-content/", "/wp-includes/")):
+            self.wordpress = True
         self._in_title = tag == "title" and not self.title
 
     def handle_endtag(self, tag: str) -> None:

@@ -49,7 +49,8 @@ class Conditions:
     production_http: bool = False  # a production site over http: no application passwords (over https: no effect)
     strip_authorization: bool = False  # the host drops the Authorization header (Apache + CGI)
     early_user: bool = False  # a plugin loads the user early: a refused login says why (incorrect_password, …)
-    rest_blocked: bool = False  # a plugin lets only logged-in users use the REST API
+    rest_blocked: str = ""  # "everyone": a firewall answers every REST request with a 404 page (and the links
+    # go); "logged_out": a plugin lets only logged-in users (an application password counts) use the REST API
     xmlrpc: bool = True  # False: "XML-RPC services are disabled on this site."
     accessally: str = "active"  # "inactive", "missing"
     permalinks: str = "pretty"  # "plain": the API only through ?rest_route=
@@ -118,10 +119,12 @@ class WordPressSandbox(SandboxServer):
 
     def _page(self, home: str, title: str, status: int) -> Response:
         root = html.escape(self.root_url(home), quote=True)
+        linked = not self.conditions.rest_blocked
+        link = f"<link rel=\"https://api.w.org/\" href=\"{root}\" />" if linked else ""
         body = (f"<!DOCTYPE html><html lang=\"en-US\"><head><meta charset=\"UTF-8\"><title>{html.escape(title)} "
-                f"&#8211; {html.escape(SITE_NAME)}</title><link rel=\"https://api.w.org/\" href=\"{root}\" />"
+                f"&#8211; {html.escape(SITE_NAME)}</title>{link}<meta name=\"generator\" content=\"WordPress 6.1.9\" />"
                 f"</head><body><h1>{html.escape(title)}</h1></body></html>")
-        headers = {"Link": f"<{self.root_url(home)}>; rel=\"https://api.w.org/\""} if self.conditions.link_header else {}
+        headers = {"Link": f"<{self.root_url(home)}>; rel=\"https://api.w.org/\""} if linked and self.conditions.link_header else {}
         return text_response(body, status, "text/html; charset=UTF-8", headers)
 
     # -- REST --------------------------------------------------------------------------------------
@@ -130,8 +133,10 @@ class WordPressSandbox(SandboxServer):
         user, refusal = self._login(request)
         if refusal is not None:
             return refusal
-        if self.conditions.rest_blocked and user is None:
-            return _error(401, "rest_cannot_access", "Only authenticated users can access the REST API.")
+        if self.conditions.rest_blocked == "everyone":
+            return self._page(self.home_for(request), "Page not found", 404)
+        if self.conditions.rest_blocked == "logged_out" and user is None:
+            return _error(401, "rest_login_required", "REST API restricted to authenticated users.")
         route = "/" + route.strip("/")
         home = self.home_for(request)
         if route == "/":
