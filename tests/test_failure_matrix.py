@@ -26,6 +26,7 @@ FAULTS = {
 # Where a service documents a different meaning for a status code, its own mapping wins.
 SERVICE_EXPECTATIONS = {
     ("activecampaign", "forbidden"): Status.INVALID_CREDENTIALS,  # AC answers a bad token with 403
+    ("wordpress", "html_page"): Status.NOT_FOUND,  # a site's pages are HTML: one without WordPress's API is no WordPress
 }
 
 

@@ -17,6 +17,7 @@ WITHOUT_RETRY_AFTER = {
     "convertkit": "120 requests a minute per key. Try again in a minute",
     "drip": "3,600 requests an hour per account. Try again in an hour",
     "stripe": "about 100 requests a second (25 in test mode). Try again in a few seconds",
+    "wordpress": "Try again in a minute",  # the site's host or a security plugin: no documented limit
 }
 
 

@@ -177,7 +177,7 @@ class Integration(ABC):
         why = characters.unsendable(value, ascii_only=not f.address)
         if why:
             return f"The {f.label} {why}. Copy or type it again."
-        if " " in value or "\t" in value:
+        if "\t" in value or (" " in value and not f.spaces):
             gap = "tab" if "\t" in value else "space"
             return (f"The {f.label} has a {gap} inside it; copy it again in one piece (it may be two values "
                     "pasted together).")

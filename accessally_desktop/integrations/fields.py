@@ -21,6 +21,7 @@ class Field:
     placeholder: str = ""
     group: str = ""  # fields that only count together (PayPal's signature trio vs REST pair)
     address: bool = False  # a web or e-mail address: may hold international letters; every other value is ASCII
+    spaces: bool = False  # may hold spaces inside (a WordPress user name, a password shown in groups of four)
 
 
 @dataclass(frozen=True)

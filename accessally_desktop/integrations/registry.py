@@ -24,6 +24,7 @@ _SERVICES: dict[str, tuple[str, str, str]] = {
     "drip": ("drip", "Drip", "crm"),
     "stripe": ("stripe", "Stripe", "payment"),
     "paypal": ("paypal", "PayPal", "payment"),
+    "wordpress": ("wordpress", "Your WordPress site", "site"),
 }
 _DECLARED_ELSEWHERE: dict[str, Integration] = {}  # services registered at run time (see `register`)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +49,8 @@ class CheckResult:
     choices: tuple[Choice, ...] = ()
     warnings: tuple[str, ...] = ()
     elapsed_ms: int = 0
+    facts: Mapping[str, Any] = field(default_factory=dict)  # structured findings beside the account's strings
+    # (the site scan's "tracking"): shown in `details()` as they are, every string in them cleaned
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,7 @@ class CheckResult:
     def details(self) -> dict[str, Any]:
         """The account facts and the technical detail, as `check --json` prints them."""
         out: dict[str, Any] = self.account.as_dict()
+        out.update(self.facts)
         if self.choices:
             out["choices"] = [{"id": c.id, "name": c.name} for c in self.choices]
         if self.warnings:
@@ -93,4 +96,16 @@ def cleaned(result: CheckResult, secrets: list[str], warnings: tuple[str, ...] =
         warnings=tuple(clean(w) for w in warnings),
         account=replace(account, name=clean(account.name), id=clean(account.id), mode=clean(account.mode),
                         email=clean(account.email), extra={k: clean(v) for k, v in account.extra.items()}),
-        choices=tuple(replace(c, id=clean(c.id), name=clean(c.name)) for c in result.choices))
+        choices=tuple(replace(c, id=clean(c.id), name=clean(c.name)) for c in result.choices),
+        facts={clean(k): _cleaned_fact(v, clean) for k, v in result.facts.items()})
+
+
+def _cleaned_fact(value: Any, clean: Callable[[str], str]) -> Any:
+    """A structured fact with every string in it (keys too) cleaned; numbers, booleans and None kept."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, Mapping):
+        return {clean(str(k)): _cleaned_fact(v, clean) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned_fact(v, clean) for v in value]
+    return value if value is None or isinstance(value, (bool, int, float)) else clean(str(value))

@@ -16,6 +16,7 @@ _SERVERS = {
     "drip": "drip:DripSandbox",
     "stripe": "stripe:StripeSandbox",
     "paypal": "paypal:PayPalSandbox",
+    "wordpress": "wordpress:WordPressSandbox",
 }
 
 
