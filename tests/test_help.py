@@ -52,9 +52,9 @@ def test_the_help_menu_opens_each_services_own_page_and_the_knowledge_base(windo
     links = _links(window)
     for service_id in registry.SERVICE_IDS:
         name = registry.display_name(service_id)
-        assert links[f"Where to find your {name} keys"].startswith("https://"), name
+        assert links[f"{name}: where to find the keys"].startswith("https://"), name
     assert about.KNOWLEDGE_BASE_URL in links.values()
-    stripe = next(a for a in window.help_menu.actions() if a.text() == "Where to find your Stripe keys")
+    stripe = next(a for a in window.help_menu.actions() if a.text() == "Stripe: where to find the keys")
     stripe.trigger()
     assert browser.urls == [registry.get("stripe").help_url]
     assert len(_links(window)) == len(links)  # opening the menu again adds nothing twice
@@ -85,7 +85,7 @@ def test_the_wizards_help_button_offers_the_pages_of_the_services_on_that_page(q
     qtbot.mouseClick(help_button, Qt.MouseButton.LeftButton)
     menu = next(w for w in wizard.findChildren(QMenu, "help_menu"))
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["Where to find your AccessAlly license keys", "AccessAlly knowledge base (CRM options and more)"]
+    assert texts == ["AccessAlly license: where to find the keys", "AccessAlly knowledge base (CRM options and more)"]
     menu.actions()[0].trigger()
     assert browser.urls == [registry.get("license").help_url]
     menu.close()

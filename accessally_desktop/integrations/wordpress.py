@@ -64,6 +64,7 @@ class WordPress(Integration):
     kind = "site"
     default_base_url = ""  # none: the owner's own address, `site_url`
     where_to_find = WHERE
+    help_url = "https://make.wordpress.org/core/2020/11/05/application-passwords-integration-guide/"
     guidance = ("This app connects to your site to check what it really does; it does not change your "
                 "WordPress settings.")
     password_just_issued = False  # see `check_issued_password`

@@ -20,7 +20,7 @@ def help_links(services: list[str] | None = None) -> list[tuple[str, str]]:
     """(menu text, address): where each service (all, or those given) shows its values, then
     AccessAlly's articles."""
     chosen = registry.SERVICE_IDS if not services else services
-    links = [(f"Where to find your {registry.display_name(s)} keys", registry.get(s).help_url)
+    links = [(f"{registry.display_name(s)}: where to find the keys", registry.get(s).help_url)
              for s in chosen if registry.get(s).help_url]
     return [*links, ("AccessAlly knowledge base (CRM options and more)", about.KNOWLEDGE_BASE_URL)]
 
