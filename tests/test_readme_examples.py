@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from accessally_desktop.integrations import registry
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -56,5 +58,5 @@ def test_the_credentials_example_reaches_stripe_and_is_refused_there(serve) -> N
 def test_sandbox_examples_pass_for_every_service(command: str) -> None:
     out = run_as_printed(command, clean_env())
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "Traceback" not in out.stderr and out.stdout.count("  Connected  ") == 8, out.stdout
+    assert "Traceback" not in out.stderr and out.stdout.count("  Connected  ") == len(registry.SERVICE_IDS), out.stdout
     assert out.stdout.splitlines()[-1] == "All 8 connections work."
