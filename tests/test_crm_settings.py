@@ -426,3 +426,39 @@ def test_tab_order_follows_the_layout(qtbot, panel, ac) -> None:
         if widget.objectName() == "activecampaign_form":
             break
     assert order[:4] == ["activecampaign_form", "refresh_forms", "revert_crm", "apply_crm"]
+
+
+def test_choosing_a_double_opt_in_form_asks_before_apply(qtbot, panel, ac, dialogs) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    load(qtbot, panel, SiteProfile("Site", crm="activecampaign"), ac.credentials())
+    pick(qtbot, child(panel, QComboBox, "activecampaign_form"), "Newsletter sign-up (double opt-in)")
+    apply = child(panel, QPushButton, "apply_crm")
+    dialogs.answers.append(QMessageBox.StandardButton.Cancel)
+    click(qtbot, apply)
+    assert "“Newsletter sign-up” uses double opt-in" in dialogs.asked[-1] and "anyway" in dialogs.asked[-1]
+    assert panel.has_unapplied_changes()  # Cancel: nothing applied
+    dialogs.answers.append(QMessageBox.StandardButton.Apply)
+    with qtbot.waitSignal(panel.applied, timeout=1000) as applied:
+        click(qtbot, apply)
+    assert applied.args[0]["activecampaign"]["form"] == NEWSLETTER_FORM[0]
+    asked = len(dialogs.asked)
+    pick(qtbot, child(panel, QComboBox, "activecampaign_form"), PURCHASES_FORM[1])
+    with qtbot.waitSignal(panel.applied, timeout=1000):
+        click(qtbot, apply)  # no double opt-in: nothing to ask
+    assert len(dialogs.asked) == asked
+
+
+def test_apply_says_it_saved_in_this_app_and_that_the_website_is_not_changed(qtbot, panel) -> None:
+    from accessally_desktop.ui.crm_settings import SAVED_NOTE_MS
+
+    panel.load(SiteProfile("Site", crm="ontraport"), Credentials({}))
+    click(qtbot, child(panel, QCheckBox, "ontraport_sync"))
+    click(qtbot, child(panel, QPushButton, "apply_crm"))
+    note = child(panel, QLabel, "crm_saved_note")
+    assert note.text().startswith("Saved in this app.") and "does not change your website" in note.text()
+    assert "AccessAlly › General Settings › Payment › CRM Integration" in note.text()
+    assert panel.saved_note_fades.isActive() and panel.saved_note_fades.interval() == SAVED_NOTE_MS
+    panel.saved_note_fades.timeout.emit()
+    assert note.text() == ""
+    wait_fetched(qtbot, panel)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from ..integrations import Attempt, CheckResult, registry
@@ -28,6 +28,7 @@ from .workers import submit
 log = logging.getLogger(__name__)
 
 DEFAULT_FETCH_TIMEOUT = 15.0
+SAVED_NOTE_MS = 8000  # how long Apply's "Saved in this app" stays
 
 Credentials = Callable[[], dict[str, str]]
 
@@ -93,7 +94,15 @@ class CrmSettingsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.setContentsMargins(column.contentsMargins().left(), 0, column.contentsMargins().right(),
                                    column.contentsMargins().bottom())
+        self.saved_note = QLabel()  # says what Apply did, then goes
+        self.saved_note.setWordWrap(True)
+        self.saved_note.setObjectName("crm_saved_note")
+        self.saved_note_fades = QTimer(self)
+        self.saved_note_fades.setSingleShot(True)
+        self.saved_note_fades.setInterval(SAVED_NOTE_MS)
+        self.saved_note_fades.timeout.connect(self.saved_note.clear)
         buttons.addWidget(self.unapplied)
+        buttons.addWidget(self.saved_note)
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
@@ -172,7 +181,7 @@ class CrmSettingsPanel(QWidget):
 
     def apply(self) -> None:
         """Make what is shown the applied settings and announce them (values_applied, then applied)."""
-        if not self.has_unapplied_changes():
+        if not self.has_unapplied_changes() or not self._double_opt_in_confirmed():
             return
         section = self.section
         options = self.current_options()
@@ -182,6 +191,23 @@ class CrmSettingsPanel(QWidget):
         self._baseline = dict(options[self._crm])
         self._update_buttons()
         self.applied.emit(options)
+        self.saved_note.setText(self.tr("Saved in this app. It does not change your website: set the same in "
+                                        "WordPress, AccessAlly › General Settings › Payment › CRM Integration."))
+        self.saved_note_fades.start()
+
+    def _double_opt_in_confirmed(self) -> bool:
+        """A newly chosen item the panel warns of (a form with double opt-in) is applied only when the
+        owner says so."""
+        questions = [picker.double_opt_in_question() for key, picker in self.section.picks.items()
+                     if self.section.options().get(key) != self._baseline.get(key)]
+        questions = [q for q in questions if q]
+        if not questions:
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Apply with double opt-in?"),
+            "\n\n".join(questions) + "\n\n" + self.tr("Apply this choice anyway?"),
+            QMessageBox.StandardButton.Apply | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Apply
 
     def revert(self) -> None:
         """Show the last applied settings again; fetched lists stay."""
@@ -243,6 +269,8 @@ class CrmSettingsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         changed = self.has_unapplied_changes()
+        if changed:
+            self.saved_note.clear()
         self.apply_button.setEnabled(changed)
         self.revert_button.setEnabled(changed)
         self.unapplied.setVisible(changed)

@@ -348,6 +348,14 @@ class ChoicePicker(QWidget):
         self._rebuild()
         self.changed.emit()
 
+    def double_opt_in_question(self) -> str:
+        """What to ask before Apply keeps a chosen item the owner was warned of (a form with double
+        opt-in); "" when there is nothing to ask."""
+        choice = self._items.get(self._chosen[0])
+        if choice is None or not choice.double_opt_in or not self.pick.double_opt_in_warning:
+            return ""
+        return self.pick.double_opt_in_warning % self._chosen_label()
+
     def _update_warning(self) -> None:
         item_id = self._chosen[0]
         choice = self._items.get(item_id)
