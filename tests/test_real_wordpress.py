@@ -276,7 +276,19 @@ def test_rejecting_and_a_plain_http_success_url_on_a_production_site(real_wordpr
     assert refused.value.status == 500
 
 
-# == no leftovers ==================================================================================
+# == without the packages, and no leftovers =========================================================
+
+def test_without_the_packages_it_skips_locally_and_fails_on_ci(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import support.real_wordpress as module
+
+    monkeypatch.setattr(module, "WORDPRESS_CORE", tmp_path / "no-wordpress")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y --no-install-recommends wordpress php-cli"):
+        start_or_skip(tmp_path)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="no-wordpress missing"):
+        start_or_skip(tmp_path)
+
 
 def test_stopping_leaves_no_process_behind(tmp_path) -> None:
     site = start_or_skip(tmp_path)
@@ -295,3 +307,16 @@ def _alive(pid: int) -> bool:
     from support.real_wordpress import _alive as alive
 
     return alive(pid)
+
+
+def test_trust_tls_lets_the_app_reach_the_https_site_for_one_test_only(real_wordpress, monkeypatch) -> None:
+    from accessally_desktop.integrations import _http
+
+    before = _http._ssl_context
+    with monkeypatch.context() as patch:
+        real_wordpress.trust_tls(patch)
+        with httpx.Client(verify=_http._shared_ssl_context()) as client:
+            assert client.get(real_wordpress.https_url + "/").status_code == 200
+    with httpx.Client(verify=_http._shared_ssl_context()) as client, pytest.raises(httpx.ConnectError):
+        client.get(real_wordpress.https_url + "/")
+    assert _http._ssl_context is before

@@ -1,8 +1,9 @@
 """A REAL WordPress 6.1 (Debian's `wordpress` package) for tests: private MariaDB, `php -S`, switchable
 real-world conditions. Recipe and pitfalls: ../shared/wordpress.md.
 
-Use the session fixture `real_wordpress` (tests/conftest.py); it starts once per test session (about
-3 s on a 2-core machine, see `startup_seconds`) and stops every process it started at the end. Without
+Use the session fixture `real_wordpress` (tests/conftest.py); it starts once per test session (measured
+1.7–2.5 s on a busy 2-core machine, see `startup_seconds`) and stops every process it started at the
+end, also when tests fail. It runs as root (CI) and as a normal user. Without
 the packages (`apt-get install --no-install-recommends wordpress php-cli php-mysql mariadb-server`)
 the tests that use it skip, or fail when the `CI` environment variable is set.
 
@@ -62,7 +63,6 @@ import contextlib
 import functools
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -190,11 +190,12 @@ class RealWordPress:
         return ssl.create_default_context(cafile=str(self.ca_file))
 
     def trust_tls(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Make the app trust https_url's certificate (SSL_CERT_FILE, read by integrations/_http.py)."""
-        from accessally_desktop.integrations._http import _ssl_context
+        """Make the app trust https_url's certificate for one test (SSL_CERT_FILE, which
+        integrations/_http.py reads once per process: the test gets its own freshly built context)."""
+        from accessally_desktop.integrations import _http
 
         monkeypatch.setenv("SSL_CERT_FILE", str(self.ca_file))
-        _ssl_context.cache_clear()
+        monkeypatch.setattr(_http, "_ssl_context", functools.cache(_http._ssl_context.__wrapped__))
 
     # -- the Authorize Application flow ------------------------------------------------------------
 
@@ -241,6 +242,8 @@ class RealWordPress:
                      "--skip-networking", *as_root, "--innodb-buffer-pool-size=64M", "--skip-log-bin"], "mariadbd")
 
     def _wait_for_database(self) -> None:
+        import pwd  # POSIX only: imported here so the module loads (and the tests skip) on Windows
+
         me = pwd.getpwuid(os.getuid()).pw_name  # mariadb-install-db gives the OS user a socket-authenticated account
         client = ["mariadb", "--no-defaults", f"--socket={self._socket}", f"--user={me}"]
         deadline = time.monotonic() + 30
