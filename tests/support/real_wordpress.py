@@ -88,6 +88,7 @@ _FILES = Path(__file__).with_name("wordpress")
 _SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 _ACCESSALLY = Path("wp-content/plugins/accessally")
 _ACCESSALLY_HIDDEN = Path("wp-content/plugins/.accessally-missing")  # get_plugins() skips dot-folders
+_SMALL_DB = ["--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M"]  # 8 MB, not 100 MB, of redo log
 _CONDITIONS_FILE = Path("wp-content/fixture-conditions.json")
 
 
@@ -232,14 +233,16 @@ class RealWordPress:
         self._processes.clear()
         with contextlib.suppress(OSError):
             self._tls.stop()
+        for folder in (self._db, self.site):  # the logs stay beside them, for a failed run
+            shutil.rmtree(folder, ignore_errors=True)
         atexit.unregister(self.stop)
 
     def _start_database(self) -> None:
         as_root = ["--user=root"] if os.getuid() == 0 else []
         self._run(["mariadb-install-db", "--no-defaults", f"--datadir={self._db}", *as_root, "--skip-test-db",
-                   "--auth-root-authentication-method=socket"], "mariadb-install")
+                   "--auth-root-authentication-method=socket", *_SMALL_DB], "mariadb-install")
         self._spawn(["mariadbd", "--no-defaults", f"--datadir={self._db}", f"--socket={self._socket}",
-                     "--skip-networking", *as_root, "--innodb-buffer-pool-size=64M", "--skip-log-bin"], "mariadbd")
+                     "--skip-networking", *as_root, *_SMALL_DB, "--skip-log-bin"], "mariadbd")
 
     def _wait_for_database(self) -> None:
         import pwd  # POSIX only: imported here so the module loads (and the tests skip) on Windows
