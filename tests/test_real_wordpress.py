@@ -233,6 +233,12 @@ def test_a_stale_page_cache_serves_plain_urls_old_html(real_wordpress: RealWordP
         assert busted.headers["x-cache"] == "BYPASS" and DRIP_ID in busted.text
 
 
+def test_the_cached_copy_can_hold_an_older_account(real_wordpress: RealWordPress) -> None:
+    with real_wordpress.conditions(tracking={"drip": DRIP_ID}, page_cache={"tracking": {"drip": "7654321"}}):
+        assert "_dcs.account = '7654321'" in httpx.get(real_wordpress.url + "/").text
+        assert f"_dcs.account = '{DRIP_ID}'" in httpx.get(real_wordpress.url + "/?nocache=1").text
+
+
 def test_google_tag_manager_in_the_head(real_wordpress: RealWordPress) -> None:
     with real_wordpress.conditions(gtm="GTM-ABC123"):
         assert Scripts(httpx.get(real_wordpress.url + "/").text).with_text("googletagmanager.com/gtm.js")
