@@ -108,6 +108,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: a scan's connections are reused
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms wait for an ACK between them
     server: _Server
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
