@@ -71,12 +71,8 @@ class Site:
         return json.loads(self.proc.stdout.readline())
 
     def close(self) -> None:
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self.proc.stdin.close()  # the child stops its site and exits
+        self.proc.wait(10)
 
 
 def one_run(site: Site, heartbeat: Heartbeat) -> tuple[float, float, dict[str, int], object]:

@@ -111,6 +111,16 @@ def test_a_script_file_over_its_cap_is_skipped_with_a_note_and_the_page_still_co
     assert any(big in note and "larger" in note for note in result.notes), result.notes
 
 
+def test_a_script_file_that_fails_or_no_address_leaves_the_page_counted(sites) -> None:
+    site = sites({"/": page('<script src="/wp-content/cache/broken.js"></script><script src="http://["></script>'
+                            + drip_tag("1234567")),
+                  "/wp-content/cache/broken.js": Answer("oops", 500)})
+    result = run(site)
+    assert result.accounts("drip") == {"1234567": 1}
+    assert result.notes == (f"The script file {site.url}/wp-content/cache/broken.js could not be read: The site had "
+                            "an error showing it (HTTP 500).",)
+
+
 def test_google_tag_manager_is_noted_as_out_of_sight(sites) -> None:
     gtm = ("<script>(function(w,d,s,l,i){var f=d.getElementsByTagName(s)[0],j=d.createElement(s);"
            "j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);"
@@ -124,11 +134,12 @@ def test_google_tag_manager_is_noted_as_out_of_sight(sites) -> None:
 
 def test_pages_come_from_the_list_on_the_sites_own_host_only(sites) -> None:
     site = sites({"/": page(), "/about/": page(drip_tag("1234567")), "/x/": page()})
+    other = sites({"/x/": page()})
     port = site.url.rsplit(":", 1)[1]
     result = run(site, ["/about/", f"http://localhost:{port}/x/", f"http://user:pw@127.0.0.1:{port}/x/",
-                        "https://elsewhere.example/", "/about/#team"])
+                        f"{other.url}/x/", "https://elsewhere.example/", "/about/#team", "http://["])
     assert [p.url for p in result.pages] == [site.url + "/", site.url + "/about/"]
-    assert "/x/" not in site.paths_seen()
+    assert "/x/" not in site.paths_seen() and other.seen == []
     assert result.accounts("drip") == {"1234567": 1}
 
 

@@ -74,7 +74,8 @@ class PageSampler:
 
     def __init__(self, attempt: Attempt, home_url: str, looked_for: tuple[Lookout, ...], at_once: int) -> None:
         self.attempt = attempt
-        self.host = (split_url(home_url).hostname or "").lower()
+        self.origin = _origin(home_url)
+        self.host = self.origin[1]
         self.looked_for = looked_for
         self.client: httpx.Client = attempt.client(connections=at_once, anonymous=True)
         self.notes: list[str] = []
@@ -82,7 +83,8 @@ class PageSampler:
         self._lock = threading.Lock()
 
     def page_links(self, pages_url: str, wanted: int) -> list[str]:
-        """Public page addresses on the site's own host, from the REST list; [] with a note if unreadable."""
+        """Public page addresses at the site's own address (scheme, host and port), from the REST list;
+        [] with a note if unreadable."""
         try:
             reply, _ = self.get(pages_url, accept="application/json")
             items = reply.json()
@@ -92,7 +94,8 @@ class PageSampler:
                                   f"checked: {_words(exc)}")
             return []
         links = [item.get("link") for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-        return [link for link in links if isinstance(link, str) and self._on_site(link)][: wanted * 2]
+        return [link for link in links
+                if isinstance(link, str) and self._on_site(link) and _origin(link) == self.origin][: wanted * 2]
 
     def read(self, url: str, fresh: bool) -> PageCopy | str:
         """One copy of a page, or why it could not be read."""
@@ -121,9 +124,9 @@ class PageSampler:
             if not (300 <= reply.status < 400 and location):
                 _fail_for_status(reply)
                 return reply, url
-            url = urljoin(url, location)
+            url = _resolve(url, location)
             if not self._on_site(url):
-                raise _Problem(f"It sends visitors to another site ({urlsplit(url).hostname or url}).")
+                raise _Problem(f"It sends visitors to another site ({urlsplit(url).hostname or 'an address that is not valid'}).")
             if urlsplit(url).path.endswith("/wp-login.php"):
                 raise _Problem("For members only: it sends visitors to the login page.")
         raise _Problem("It redirects too many times.")
@@ -146,7 +149,7 @@ class PageSampler:
         """Same-origin script files worth reading, aggregated bundles first; never WordPress's own
         (wp-includes) nor another origin's."""
         origin = _origin(page_url)
-        files = [(tag, urljoin(page_url, tag.source)) for tag in scripts if tag.source]
+        files = [(tag, _resolve(page_url, tag.source)) for tag in scripts if tag.source]
         files = [(tag, url) for tag, url in files if _origin(url) == origin and "/wp-includes/" not in url]
         files.sort(key=lambda item: not any(folder in item[1] for folder in _CACHE_FOLDERS))
         return list({url: (tag, url) for tag, url in files}.values())[:SCRIPT_FILES_PER_PAGE]
@@ -164,9 +167,10 @@ class PageSampler:
             try:
                 reply, _ = self.get(url, accept="*/*", limit=SCRIPT_BODY_LIMIT)
                 read.text = reply.text
-            except (_Problem, Failure) as exc:
+            except Exception as exc:  # a file that cannot be read leaves its page counted
                 if not self.attempt.stopped:
-                    self.notes.append(f"The script file {url} could not be read: {_words(exc)}")
+                    words = _words(exc) if isinstance(exc, (_Problem, Failure)) else self.attempt.explain(exc, url)[1]
+                    self.notes.append(f"The script file {url} could not be read: {words}")
             finally:
                 read.done.set()
         read.done.wait()
@@ -208,6 +212,14 @@ def _fail_for_status(reply: Reply) -> None:
 
 def _words(exc: Exception) -> str:
     return exc.message if isinstance(exc, Failure) else str(exc)
+
+
+def _resolve(base: str, reference: str) -> str:
+    """`reference` made absolute against `base`; "" for one that is no address at all ("http://[")."""
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return ""
 
 
 def _busted(url: str) -> str:

@@ -107,7 +107,7 @@ def containers_in(text: str) -> set[str]:
 def _category(value: str) -> str:
     """A consent category worth naming ("marketing"), or "" for a flag, a number or noise."""
     words = value.strip().lower()
-    return words if re.fullmatch(r"[a-z][a-z _-]{1,30}", words) and words not in ("true", "yes", "1") else ""
+    return words if re.fullmatch(r"[a-z][a-z ,_-]{1,40}", words) and words not in ("true", "yes", "1") else ""
 
 
 class _ScriptCollector(HTMLParser):
