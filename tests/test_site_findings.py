@@ -3,6 +3,7 @@ from loopback sites) against what the app has set for the CRM."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -156,3 +157,25 @@ def test_failed_pages_are_one_note(site_scan) -> None:
 def test_a_crm_without_a_tracking_script_has_only_the_site_notes(site_scan) -> None:
     result = site_scan({"/": page(drip_tag("1234567"))})
     assert findings(result, "activecampaign", {}, {}) == ()
+
+
+def test_a_kept_scan_says_the_same_when_read_back(site_scan) -> None:
+    def home(path: str, query: str) -> Answer:
+        if BUST_PARAM in query:
+            return page(drip_tag("1234567") + "<script src='https://www.googletagmanager.com/gtm.js?id=GTM-K9ZZ12'>"
+                        "</script>")
+        return Answer(page().body, headers={"Content-Type": "text/html", "X-Cache": "HIT"})
+
+    delayed = "<script type='rocketlazyloadscript'>_mri = \"27875\";</script>"
+    result = site_scan({"/": home, "/a/": page(delayed + drip_tag("999")), "/gone/": Answer("", 404)})
+    kept = SiteScan.from_details(json.loads(json.dumps(result.as_details())))
+    for crm, values, tested in (("drip", DRIP, ""), ("ontraport", {}, "27875"), ("drip", {"account_id": "999"}, "")):
+        for chosen in ({}, {"tracking": False}):
+            assert findings(kept, crm, chosen, values, tested) == findings(result, crm, chosen, values, tested)
+
+
+@pytest.mark.parametrize("kept", [None, "text", {"pages": "x"}, {"pages": [{"url": 5, "found": [7]}], "stopped": 3},
+                                  {"pages": [{"found": [{"crm": "drip", "account": "1234567", "how": "runs"}]}]}])
+def test_a_damaged_kept_scan_reads_as_nothing_checked(kept) -> None:
+    finding = tracking(findings(SiteScan.from_details(kept), "drip", {}, DRIP))
+    assert finding.ok is None and finding.text.startswith("Could not check your site")

@@ -263,6 +263,9 @@ def test_the_details_are_plain_json(sites) -> None:
     assert details["scripts"] == {"ontraport": [{"account": "27875", "pages": 1, "how": [{"how": "runs"}]}],
                                   "drip": [{"account": "1234567", "pages": 1,
                                             "how": [{"how": "consent", "by": "marketing"}]}]}
+    assert details["pages"] == [{"url": site.url + "/", "google_tag_manager": [],
+                                 "found": [{"crm": "drip", "account": "1234567", "how": "consent", "by": "marketing"},
+                                           {"crm": "ontraport", "account": "27875", "how": "runs"}]}]
     assert details["pages_failed"] == [{"url": site.url + "/gone/", "why": "Not found (HTTP 404)."}]
 
 

@@ -55,7 +55,7 @@ def site_notes(scan: SiteScan) -> tuple[SiteFinding, ...]:
     out = []
     stale = scan.stale_pages
     if stale:
-        headers = sorted({h for page in stale for h in page.plain.cache_headers})
+        headers = sorted({h for page in stale for h in page.cache_headers})
         evidence = f" (its answer said {', '.join(headers)})" if headers else ""
         out.append(SiteFinding("", False, "Your site's page cache serves an older copy: clear the cache (in your "
                                           "caching plugin, or at your host) so that visitors get the current pages. "

@@ -43,6 +43,7 @@ class Running:
 
 
 RUNS = Running("runs")
+HOW_IT_RUNS = ("runs", "delayed", "consent", "never")
 
 
 @dataclass(frozen=True)

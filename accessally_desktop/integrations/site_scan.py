@@ -22,7 +22,7 @@ from .base import check_transport_url
 from .characters import shorten
 from .options import Toggle
 from .site_fetch import Find, Lookout, PageCopy, PageSampler
-from .site_html import Running
+from .site_html import HOW_IT_RUNS, Running
 from .transport import Attempt
 
 SCAN_TIMEOUT = 45.0  # seconds for a whole scan: ~21 page requests, 4 at a time, on a slow shared host
@@ -38,20 +38,15 @@ def declared_scripts() -> tuple[Lookout, ...]:
 
 @dataclass(frozen=True)
 class PageResult:
-    """One sampled page: the fresh copy (cache-busted), the plain one, or why neither could be read."""
+    """One sampled page: what it carries now (the cache-busted copy, or the plain one if only that
+    could be read), or why it could not be read; `stale` when the plain copy — what the page
+    cache serves visitors — carries something else, with the cache headers it came with."""
 
     url: str
-    fresh: PageCopy | None
-    plain: PageCopy | None
+    copy: PageCopy | None
     problem: str = ""
-
-    @property
-    def copy(self) -> PageCopy | None:
-        return self.fresh or self.plain
-
-    @property
-    def stale(self) -> bool:
-        return self.fresh is not None and self.plain is not None and self.fresh.carries() != self.plain.carries()
+    stale: bool = False
+    cache_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,34 +91,78 @@ class SiteScan:
         return {f.running for _, f in self.finds(crm) if f.account == account}
 
     def as_details(self) -> dict[str, Any]:
-        """For `check --json` (the wordpress service's `tracking`): plain data, every string capped."""
-        def text(value: str) -> str:
-            return shorten(value, 300)
-
-        def how(running: Running) -> dict[str, str]:
-            return {"how": running.how, "by": text(running.by)} if running.by else {"how": running.how}
-
+        """For `check --json` (the wordpress service's `tracking`) and for keeping: plain data, every
+        string capped; `from_details` reads it back."""
         out: dict[str, Any] = {
-            "home": text(self.home_url),
+            "home": _text(self.home_url),
             "pages_sampled": len(self.sampled),
-            "pages": [text(p.url) for p in self.sampled],
-            "pages_failed": [{"url": text(p.url), "why": text(p.problem)} for p in self.failed],
             "scripts": {look.crm: [{"account": account, "pages": count,
-                                    "how": [how(r) for r in sorted(self.running(look.crm, account),
-                                                                   key=lambda r: (r.how, r.by))]}
+                                    "how": [_how(r) for r in sorted(self.running(look.crm, account),
+                                                                    key=lambda r: (r.how, r.by))]}
                                    for account, count in self.accounts(look.crm).items()]
                         for look in self.looked_for},
-            "stale_cache": [{"url": text(p.url), "cache_headers": [text(h) for h in p.plain.cache_headers]}
+            "pages": [{"url": _text(p.url), "found": [{"crm": f.crm, "account": f.account, **_how(f.running)}
+                                                      for f in sorted(p.copy.finds, key=_find_order)],
+                       "google_tag_manager": sorted(p.copy.tag_manager)} for p in self.sampled],
+            "pages_failed": [{"url": _text(p.url), "why": _text(p.problem)} for p in self.failed],
+            "stale_cache": [{"url": _text(p.url), "cache_headers": [_text(h) for h in p.cache_headers]}
                             for p in self.stale_pages],
             "google_tag_manager": sorted(self.tag_manager),
         }
         if self.notes:
-            out["notes"] = [text(n) for n in self.notes]
+            out["notes"] = [_text(n) for n in self.notes]
         if self.problem:
-            out["problem"] = text(self.problem)
+            out["problem"] = _text(self.problem)
         if self.stopped:
             out["stopped"] = self.stopped
         return out
+
+    @classmethod
+    def from_details(cls, data: Any) -> SiteScan:
+        """A scan back from `as_details` (a saved result): what `site_findings` needs. Anything
+        malformed (a hand-edited file) is left out rather than trusted."""
+        data = data if isinstance(data, dict) else {}
+        stale = {_str(item, "url"): _strings(item.get("cache_headers")) for item in _dicts(data.get("stale_cache"))}
+        pages = [_sampled_page(item, stale) for item in _dicts(data.get("pages")) if _str(item, "url")]
+        pages += [PageResult(_str(item, "url"), None, _str(item, "why") or "It could not be read.")
+                  for item in _dicts(data.get("pages_failed")) if _str(item, "url")]
+        stopped = _str(data, "stopped")
+        return cls(_str(data, "home"), tuple(pages), declared_scripts(), _strings(data.get("notes")),
+                   _str(data, "problem"), stopped if stopped in ("cancelled", "timeout") else "")
+
+
+def _sampled_page(item: dict[str, Any], stale: dict[str, tuple[str, ...]]) -> PageResult:
+    url = _str(item, "url")
+    finds = frozenset(Find(_str(f, "crm"), _str(f, "account"), Running(_str(f, "how"), _str(f, "by")))
+                      for f in _dicts(item.get("found")) if _str(f, "crm") and _str(f, "account")
+                      and _str(f, "how") in HOW_IT_RUNS)
+    return PageResult(url, PageCopy(finds, frozenset(_strings(item.get("google_tag_manager")))),
+                      stale=url in stale, cache_headers=stale.get(url, ()))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(_text(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _str(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return _text(value) if isinstance(value, str) else ""
+
+
+def _text(value: str) -> str:
+    return shorten(value, 300)
+
+
+def _how(running: Running) -> dict[str, str]:
+    return {"how": running.how, "by": _text(running.by)} if running.by else {"how": running.how}
+
+
+def _find_order(find: Find) -> tuple[str, str, str, str]:
+    return find.crm, find.account, find.running.how, find.running.by
 
 
 def warm_up() -> None:
@@ -164,9 +203,12 @@ def scan(attempt: Attempt, home_url: str, pages_url: str | None = None, *, limit
 
 
 def _page(url: str, fresh: PageCopy | str, plain: PageCopy | str) -> PageResult:
+    """A page from its two copies (each a `PageCopy`, or why it could not be read)."""
     if isinstance(fresh, str) and isinstance(plain, str):
-        return PageResult(url, None, None, plain)
-    return PageResult(url, fresh if isinstance(fresh, PageCopy) else None, plain if isinstance(plain, PageCopy) else None)
+        return PageResult(url, None, plain)
+    if isinstance(fresh, str) or isinstance(plain, str):
+        return PageResult(url, plain if isinstance(fresh, str) else fresh)
+    return PageResult(url, fresh, stale=fresh.carries() != plain.carries(), cache_headers=plain.cache_headers)
 
 
 def _same_page(a: str, b: str) -> bool:
