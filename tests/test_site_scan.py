@@ -200,9 +200,9 @@ def test_an_unreadable_pages_list_leaves_the_home_page_and_a_note(sites) -> None
 
 
 def test_a_page_over_the_size_cap_fails_alone(sites) -> None:
-    site = sites({"/": page(drip_tag("1234567")), "/huge/": page("x" * (3 * 1024 * 1024))})
-    result = run(site, ["/huge/"])
-    assert [p.url for p in result.sampled] == [site.url + "/"]
+    site = sites({"/": page(drip_tag("1234567")), "/huge/": page("x" * (3 * 1024 * 1024)), "/after/": page()})
+    result = run(site, ["/huge/", "/after/"], at_once=1)  # one at a time: /after/ is read after /huge/ failed
+    assert [p.url for p in result.sampled] == [site.url + "/", site.url + "/after/"]
     assert "far larger" in result.failed[0].problem
 
 
@@ -251,6 +251,15 @@ def test_the_deadline_covers_the_whole_scan(sites) -> None:
     assert time.monotonic() - started < 2
     assert result.stopped == "timeout"
     assert result.pages[0].problem == "Not checked: the site check ran out of its 1 seconds."
+
+
+def test_a_scan_inside_a_running_test_leaves_the_tests_own_requests_alone(sites) -> None:
+    site = sites({"/": page(drip_tag("1234567")), "/api/": Answer("{}", headers={"Content-Type": "application/json"})})
+    with Attempt(SCAN_TIMEOUT) as attempt:  # a service's test that scans as one of its steps
+        result = scan(attempt, site.url + "/")
+        reply = attempt.request("Site", "GET", site.url + "/api/", headers={"Authorization": "Basic dTpw"})
+    assert result.accounts("drip") == {"1234567": 1} and reply.status == 200
+    assert [s.headers.get("authorization") for s in site.seen if s.path == "/api/"] == ["Basic dTpw"]
 
 
 # -- declared, not named --------------------------------------------------------------------------

@@ -208,6 +208,7 @@ class Attempt:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._clients: list[httpx.Client] = []
+        self._shared: httpx.Client | None = None  # the first ordinary client: `request` sends on it
         self._timer: threading.Timer | None = None
 
     # -- lifetime ----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ class Attempt:
         if self._timer:
             self._timer.cancel()
         with self._lock:
-            clients, self._clients = self._clients, []
+            clients, self._clients, self._shared = self._clients, [], None
             self._sockets = []
         for client in clients:
             client.close()
@@ -277,6 +278,8 @@ class Attempt:
         client = make_client(self, connections=connections, anonymous=anonymous)
         with self._lock:
             self._clients.append(client)
+            if self._shared is None and not (connections or anonymous):
+                self._shared = client
         return client
 
     def together(self, *calls: Callable[[], Any]) -> list[Any]:
@@ -292,12 +295,10 @@ class Attempt:
 
     def request(self, service: str, method: str, url: str, *, client: httpx.Client | None = None,
                 **kwargs: Any) -> Reply:
-        """Send one request (on `client`, else the attempt's first) and read the whole (capped)
-        answer; failures become `Failure`."""
+        """Send one request (on `client`, else the attempt's first ordinary client) and read the
+        whole (capped) answer; failures become `Failure`."""
         if client is None:
-            if not self._clients:
-                self.client()
-            client = self._clients[0]
+            client = self._shared or self.client()
         try:
             response = client.request(method, url, **kwargs)
             body = response.read()
