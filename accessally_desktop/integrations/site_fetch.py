@@ -89,7 +89,7 @@ class PageSampler:
             reply, _ = self.get(pages_url, accept="application/json")
             items = reply.json()
         except (_Problem, Failure) as exc:
-            if not self.attempt.stopped:
+            if not self.stopped():
                 self.notes.append(f"The list of your site's pages could not be read, so only the home page was "
                                   f"checked: {_words(exc)}")
             return []
@@ -168,7 +168,7 @@ class PageSampler:
                 reply, _ = self.get(url, accept="*/*", limit=SCRIPT_BODY_LIMIT)
                 read.text = reply.text
             except Exception as exc:  # a file that cannot be read leaves its page counted
-                if not self.attempt.stopped:
+                if not self.stopped():
                     words = _words(exc) if isinstance(exc, (_Problem, Failure)) else self.attempt.explain(exc, url)[1]
                     self.notes.append(f"The script file {url} could not be read: {words}")
             finally:
@@ -181,11 +181,20 @@ class PageSampler:
         return (parts is not None and parts.scheme in ("http", "https") and (parts.hostname or "").lower() == self.host
                 and not parts.username and not parts.password)
 
+    def stopped(self) -> str:
+        """"cancelled" or "timeout" once the scan must end, else "" (a read that timed out on its own
+        may come before the attempt's timer says so)."""
+        if self.attempt.stopped in ("cancelled", "timeout"):
+            return self.attempt.stopped
+        return "timeout" if self.attempt.remaining() <= 0 else ""
+
     def _stopped_words(self) -> str:
-        if self.attempt.stopped == "cancelled":
+        stopped = self.stopped()
+        if stopped == "cancelled":
             return "Not checked: the site check was cancelled."
-        if self.attempt.stopped == "timeout":
-            return f"Not checked: the site check ran out of its {self.attempt.timeout:g} seconds."
+        if stopped:
+            seconds = self.attempt.timeout
+            return f"Not checked: the site check ran out of its {seconds:g} second{'s' if seconds != 1 else ''}."
         return ""
 
 

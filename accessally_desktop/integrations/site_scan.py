@@ -199,7 +199,7 @@ def scan(attempt: Attempt, home_url: str, pages_url: str | None = None, *, limit
                 break
         copies = {key: job.result() for key, job in jobs.items()}
     pages = tuple(_page(url, copies[url, True], copies[url, False]) for url in urls)
-    return SiteScan(home_url, pages, looked_for, tuple(dict.fromkeys(sampler.notes)), stopped=attempt.stopped or "")
+    return SiteScan(home_url, pages, looked_for, tuple(dict.fromkeys(sampler.notes)), stopped=sampler.stopped())
 
 
 def _page(url: str, fresh: PageCopy | str, plain: PageCopy | str) -> PageResult:
