@@ -92,6 +92,16 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(scope="session")
+def real_wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real WordPress 6.1 for the whole session, with switchable conditions (tests/support/real_wordpress.py)."""
+    from support.real_wordpress import start_or_skip
+
+    site = start_or_skip(tmp_path_factory.mktemp("wordpress"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A real, unlocked GNOME Keyring on this test run's D-Bus session (see README's test command)."""
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or not shutil.which("gnome-keyring-daemon"):
