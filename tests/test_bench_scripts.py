@@ -76,3 +76,12 @@ def test_soak_reports_memory_threads_and_refcounts() -> None:
     assert re.search(r"^target: memory <= .* per 100 rounds.*: (met|MISSED)", output, re.MULTILINE), output
     results = re.search(r"^last results: (.*)$", output, re.MULTILINE)
     assert results and all(r.endswith("=ok") for r in results.group(1).split(", ")), output
+
+
+def test_site_reports_scan_time_connections_and_gaps() -> None:
+    output = run_bench("site.py")
+    for label in ("scan time / ideal", "connections accepted", "most requests at once", "GUI max gap ms",
+                  "cold scan time / ideal"):
+        assert has_row(output, label, 3), f"no figures for {label}:\n{output}"
+    assert "pages sampled per scan: [10]" in output, f"a scan did not sample the 10 pages:\n{output}"
+    assert re.search(r"^target: 10 pages in .*: (met|MISSED)", output, re.MULTILINE), output

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .proxies import proxy_for
-from .transport import MAX_BODY_BYTES, USER_AGENT
+from .transport import BODY_LIMIT, MAX_BODY_BYTES, USER_AGENT, ResponseTooLarge
 
 if TYPE_CHECKING:
     from .transport import Attempt
@@ -53,28 +53,31 @@ def _ssl_context() -> ssl.SSLContext:
     return context
 
 
-class _ResponseTooLarge(Exception):
-    pass
-
-
 class _CappedStream(httpx.SyncByteStream):
     """The body, decompressed here (gzip only, the one encoding we ask for) so the cap counts what
-    is kept in memory: a 50 KB gzip answer must not become 50 MB."""
+    is kept in memory: a 50 KB gzip answer must not become 50 MB.
 
-    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt, gzip: bool = False) -> None:
+    Over the shared cap the whole attempt stops (a credential test expects a few KB); over a
+    request's own `BODY_LIMIT` only that request fails (one big page must not end a site scan)."""
+
+    def __init__(self, inner: httpx.SyncByteStream, attempt: Attempt, gzip: bool = False,
+                 limit: int | None = None) -> None:
         self._inner = inner
         self._attempt = attempt
         self._gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzip else None
+        self._limit = limit or MAX_BODY_BYTES
+        self._stops_attempt = limit is None
 
     def __iter__(self) -> Iterator[bytes]:
         total = 0
         for chunk in self._inner:
             if self._gzip is not None:
-                chunk = self._gzip.decompress(chunk, MAX_BODY_BYTES + 1 - total)  # never more than the cap
+                chunk = self._gzip.decompress(chunk, self._limit + 1 - total)  # never more than the cap
             total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                self._attempt._stop("too_large")
-                raise _ResponseTooLarge(f"answer larger than {MAX_BODY_BYTES} bytes")
+            if total > self._limit:
+                if self._stops_attempt:
+                    self._attempt._stop("too_large")
+                raise ResponseTooLarge(f"answer larger than {self._limit} bytes")
             yield chunk
 
     def close(self) -> None:
@@ -83,10 +86,15 @@ class _CappedStream(httpx.SyncByteStream):
 
 class _AttemptTransport(httpx.BaseTransport):
     """Applies the attempt's deadline, socket tracking and body cap to every request, and sends it
-    directly or through the proxy the usual settings name (`proxies.proxy_for`)."""
+    directly or through the proxy the usual settings name (`proxies.proxy_for`).
 
-    def __init__(self, attempt: Attempt) -> None:
+    `limits` bounds each route's connection pool; an `anonymous` transport sends no Authorization
+    and no Cookie header, whatever the client or a URL's user part would add."""
+
+    def __init__(self, attempt: Attempt, limits: httpx.Limits | None = None, anonymous: bool = False) -> None:
         self._attempt = attempt
+        self._limits = limits or httpx.Limits()
+        self._anonymous = anonymous
         self._lock = threading.Lock()  # `Attempt.together` sends on one client from several threads
         self._routes: dict[str | None, httpx.HTTPTransport] = {}  # proxy URL (None: direct) -> its pool
 
@@ -95,7 +103,8 @@ class _AttemptTransport(httpx.BaseTransport):
         with self._lock:
             if proxy not in self._routes:
                 context = _shared_ssl_context()
-                self._routes[proxy] = httpx.HTTPTransport(verify=context, retries=0, proxy=_proxy(proxy, context))
+                self._routes[proxy] = httpx.HTTPTransport(verify=context, retries=0, proxy=_proxy(proxy, context),
+                                                          limits=self._limits)
             return self._routes[proxy]
 
     def close(self) -> None:
@@ -111,6 +120,9 @@ class _AttemptTransport(httpx.BaseTransport):
         request.extensions["timeout"] = httpx.Timeout(max(attempt.remaining(), 0.001)).as_dict()
         request.extensions["trace"] = attempt._trace
         request.headers["Accept-Encoding"] = "gzip"
+        if self._anonymous:
+            for header in ("authorization", "cookie"):
+                request.headers.pop(header, None)
         response = self._route(str(request.url)).handle_request(request)
         assert isinstance(response.stream, httpx.SyncByteStream)
         # httpx would decompress after the cap, unbounded; _CappedStream does it within the cap. Any
@@ -118,7 +130,8 @@ class _AttemptTransport(httpx.BaseTransport):
         headers = response.headers.copy()
         encoding = headers.pop("content-encoding", "").strip().lower()
         return httpx.Response(response.status_code, headers=headers, extensions=response.extensions,
-                              stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip")))
+                              stream=_CappedStream(response.stream, attempt, gzip=encoding in ("gzip", "x-gzip"),
+                                                   limit=request.extensions.get(BODY_LIMIT)))
 
 
 def _proxy(url: str | None, context: ssl.SSLContext) -> httpx.Proxy | None:
@@ -128,7 +141,10 @@ def _proxy(url: str | None, context: ssl.SSLContext) -> httpx.Proxy | None:
     return httpx.Proxy(url, ssl_context=context) if url.lower().startswith("https://") else httpx.Proxy(url)
 
 
-def make_client(attempt: Attempt) -> httpx.Client:
-    """An httpx client bound to an attempt: our User-Agent, no redirects, TLS verified, the usual proxy."""
-    return httpx.Client(transport=_AttemptTransport(attempt), headers={"User-Agent": USER_AGENT},
+def make_client(attempt: Attempt, *, connections: int | None = None, anonymous: bool = False) -> httpx.Client:
+    """An httpx client bound to an attempt: our User-Agent, no redirects, TLS verified, the usual proxy;
+    at most `connections` open to one route when given (kept open and reused), credentials never
+    sent when `anonymous`."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections) if connections else None
+    return httpx.Client(transport=_AttemptTransport(attempt, limits, anonymous), headers={"User-Agent": USER_AGENT},
                         follow_redirects=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .base import Integration, Problem
 from .fields import Field
-from .options import Lookup, Pick, Snippet, Toggle
+from .options import Lookup, Pick, Snippet, Toggle, TrackingScript
 from .rate_limits import RateLimit
 from .registry import display_name
 from .results import Account, CheckResult, Choice
@@ -43,7 +43,10 @@ class Drip(Integration):
         Field("api_token", "API Token", WHERE, secret=True),
     )
     options = (
-        Toggle("tracking", "Add the Drip &tracking script to every page", default=True, v1_key="drip_tracking"),
+        Toggle("tracking", "Add the Drip &tracking script to every page", default=True, v1_key="drip_tracking",
+               # the account, not tag.getdrip.com/<id>.js: Drip's old plugin loads a fixed file name
+               script=TrackingScript(r"""_dcs\.account\s*=\s*\\?["'](?P<account>\d+)\\?["']""",
+                                     account_field="account_id")),
         Pick("account", "&Drip account:", field="account_id", item="account", show_ids=True,
              lookup=Lookup("accounts", "Looking up the Drip accounts this API token can see…", "&Refresh accounts",
                            "Look up the Drip accounts again", "Could not look up your Drip accounts."),

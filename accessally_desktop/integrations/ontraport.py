@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .base import Integration, Problem
 from .fields import Field
-from .options import Lookup, Snippet, Toggle
+from .options import Lookup, Snippet, Toggle, TrackingScript
 from .rate_limits import RateLimit
 from .registry import display_name
 from .results import Account, CheckResult
@@ -32,7 +32,9 @@ class Ontraport(Integration):
     )
     options = (
         Toggle("tracking", "Add the Ontraport &tracking script to every page", default=True,
-               v1_key="ontraport_tracking"),
+               v1_key="ontraport_tracking",
+               # _mri="27875" or "27875_3_2" (suffixes after the account id); the loader may be another tag
+               script=TrackingScript(r"""_mri\s*=\s*\\?["'](?P<account>\d+)(?:_\w*)?\\?["']""")),
         Toggle("sync", "&Sync AccessAlly's commerce system with Ontraport's", default=False, v1_key="ontraport_sync",
                explanation="Optional: AccessAlly works without it. Turned on, the purchases made through AccessAlly "
                            "are also recorded in Ontraport's own commerce system (its transactions), so Ontraport's "

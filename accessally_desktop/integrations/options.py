@@ -2,7 +2,8 @@
 
 Three kinds cover every option: a `Toggle` (with its default), a `Pick` from a list fetched live
 (with advice per item, such as "has double opt-in"), and a `Snippet` (a tracking script rendered
-from a value the service gives). The settings panel builds its form by matching on these types;
+from a value the service gives). A toggle that puts a script on the owner's pages declares how that
+script is recognised there (`TrackingScript`), so the site check (`site_scan`) can look for it. The settings panel builds its form by matching on these types;
 the settings file, export, import and the migration of older files read the same declarations,
 so no code outside the CRM's module names one of its options.
 
@@ -31,6 +32,15 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class TrackingScript:
+    """How the script a toggle puts on every page is found on the live site: by the account id in
+    its text, never by the exact snippet (plugins minify, move and rewrite it)."""
+
+    account_pattern: str  # a regex over one script's text and attributes; its group "account" is the id
+    account_field: str = ""  # the service field holding the id the app expects; "": the id its last passing test returned
+
+
+@dataclass(frozen=True)
 class Toggle:
     """An on/off option, e.g. "add the tracking script to every page"."""
 
@@ -39,6 +49,7 @@ class Toggle:
     default: bool
     explanation: str = ""  # a paragraph under it (may hold <b>)
     v1_key: str = ""  # its name in settings version 1 and older exports
+    script: TrackingScript | None = None  # the script it puts on the site's pages, if any
 
 
 @dataclass(frozen=True)

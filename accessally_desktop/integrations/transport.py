@@ -33,6 +33,7 @@ from .status import DEFAULT_TIMEOUT, Failure, Status
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # every verify call answers in a few KB
+BODY_LIMIT = "accessally.body_limit"  # a request extension: this request's own cap, failing only that request
 USER_AGENT = f"{APP_NAME.replace(' ', '-')}/{__version__} (accessally.com)"
 EXCERPT_CHARS = 300
 
@@ -75,6 +76,10 @@ def redact_url(url: str) -> str:
     if port:
         netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+class ResponseTooLarge(Exception):
+    """An answer went over its cap (`MAX_BODY_BYTES`, or the request's own `BODY_LIMIT`)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,7 @@ class Attempt:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._clients: list[httpx.Client] = []
+        self._shared: httpx.Client | None = None  # the first ordinary client: `request` sends on it
         self._timer: threading.Timer | None = None
 
     # -- lifetime ----------------------------------------------------------------------------------
@@ -218,10 +224,15 @@ class Attempt:
         if self._timer:
             self._timer.cancel()
         with self._lock:
-            clients, self._clients = self._clients, []
+            clients, self._clients, self._shared = self._clients, [], None
             self._sockets = []
         for client in clients:
             client.close()
+
+    @property
+    def started(self) -> bool:
+        """Entered as a context manager (its deadline is running)."""
+        return self._timer is not None
 
     def cancel(self) -> None:
         """End the attempt now; the running call returns a CANCELLED result."""
@@ -257,13 +268,18 @@ class Attempt:
 
     # -- HTTP ------------------------------------------------------------------------------------
 
-    def client(self) -> httpx.Client:
-        """An httpx client bound to this attempt: our User-Agent, no redirects, TLS verified."""
+    def client(self, *, connections: int | None = None, anonymous: bool = False) -> httpx.Client:
+        """An httpx client bound to this attempt: our User-Agent, no redirects, TLS verified.
+
+        `connections` caps the connections open at once to one host (they are kept and reused);
+        an `anonymous` client never sends an Authorization or Cookie header (public pages)."""
         from ._http import make_client
 
-        client = make_client(self)
+        client = make_client(self, connections=connections, anonymous=anonymous)
         with self._lock:
             self._clients.append(client)
+            if self._shared is None and not (connections or anonymous):
+                self._shared = client
         return client
 
     def together(self, *calls: Callable[[], Any]) -> list[Any]:
@@ -277,11 +293,12 @@ class Attempt:
             futures = [pool.submit(call) for call in calls]
             return [future.result() for future in futures]
 
-    def request(self, service: str, method: str, url: str, **kwargs: Any) -> Reply:
-        """Send one request and read the whole (capped) answer; failures become `Failure`."""
-        if not self._clients:
-            self.client()
-        client = self._clients[0]
+    def request(self, service: str, method: str, url: str, *, client: httpx.Client | None = None,
+                **kwargs: Any) -> Reply:
+        """Send one request (on `client`, else the attempt's first ordinary client) and read the
+        whole (capped) answer; failures become `Failure`."""
+        if client is None:
+            client = self._shared or self.client()
         try:
             response = client.request(method, url, **kwargs)
             body = response.read()
@@ -309,7 +326,7 @@ class Attempt:
         if self.stopped == "timeout" or any(isinstance(e, (httpx.TimeoutException, TimeoutError, socket.timeout)) for e in chain):
             return (Status.TIMEOUT, f"{service} did not answer within {self.timeout:g} seconds. "
                     "Check your internet connection, or try again later.", where)
-        if self.stopped == "too_large":
+        if self.stopped == "too_large" or any(isinstance(e, ResponseTooLarge) for e in chain):
             return (Status.BAD_RESPONSE, f"{service} sent a far larger answer than expected. "
                     "Check the address: it does not look like the service's API.", where)
         for err in chain:
