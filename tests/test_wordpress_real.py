@@ -19,7 +19,6 @@ from accessally_desktop.integrations.wordpress import (
 
 # The fixture comes from the wp-fixture branch (tests/support/real_wordpress.py and its conftest fixture);
 # until both are merged this module skips. Drop this line once they are.
-pytest.importorskip("support.real_wordpress", reason="needs the real WordPress fixture (wp-fixture branch)")
 
 WORDPRESS = registry.get("wordpress")
 
@@ -151,4 +150,23 @@ def test_check_json_gives_the_status_and_details(real_wordpress) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     (result,) = json.loads(out.stdout)
     assert result["status"] == "ok" and result["details"]["accessally"] == "active"
+    assert real_wordpress.admin.app_password not in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(("style", "how"), [("plain", "runs"), ("rocket", "delayed")])
+def test_check_json_reports_the_tracking_scripts_found_on_the_live_pages(real_wordpress, style: str, how: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACCESSALLY_DESKTOP_")}
+    document = json.dumps({"wordpress": values(real_wordpress)})
+    with real_wordpress.conditions(tracking={"ontraport": "27875_3_2", "drip": "1234567"}, script_style=style):
+        out = subprocess.run([sys.executable, "-m", "accessally_desktop", "check", "--json", "--timeout", "30",
+                              "--credentials", "-"], input=document, capture_output=True, text=True, env=env,
+                             timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (result,) = json.loads(out.stdout)
+    tracking = result["details"]["tracking"]
+    assert tracking["pages_sampled"] == 10  # the home page and nine of the twelve public pages
+    (ontraport,) = tracking["scripts"]["ontraport"]
+    (drip,) = tracking["scripts"]["drip"]
+    assert (ontraport["account"], ontraport["pages"], drip["account"], drip["pages"]) == ("27875", 10, "1234567", 10)  # the account, without its suffix
+    assert all(h["how"] == how for h in ontraport["how"]), ontraport
     assert real_wordpress.admin.app_password not in out.stdout + out.stderr

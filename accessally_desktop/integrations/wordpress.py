@@ -34,6 +34,8 @@ from .base import Integration, Problem, check_transport_url
 from .fields import Field
 from .registry import display_name
 from .results import Account, CheckResult, cleaned
+from .site_scan import scan
+from .site_scan import warm_up as warm_up_scan
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, Reply, is_loopback_host, split_url
 from .wordpress_discovery import Site, discover, normalise_address, origin
@@ -56,6 +58,7 @@ _ROLES = {"shop_manager": "Shop Manager"}
 _FULL_ACCESS = ("manage_options", "activate_plugins")
 
 TRACKING = "tracking"  # where `check --json` shows the site scan's findings (integrations/site_scan.py)
+PAGES_SAMPLED = 10  # the home page and up to nine public pages
 
 
 class WordPress(Integration):
@@ -143,10 +146,17 @@ class WordPress(Integration):
         warnings = [f"Your site's address is {site.home}; this app uses that from now on."] if site.moved else []
         warnings += _accessally_warnings(accessally)
         said = f" AccessAlly {version} is active." if accessally == "active" and version else ""
-        return self.result(Status.OK, f"Connected to “{site.name}” ({site.home}) as {who} ({role}).{said}",
-                           account=Account(name=site.name, id=str(user.get("id", "")), email=_text(user.get("email")),
-                                           extra={k: v for k, v in extra.items() if v}),
-                           warnings=tuple(warnings))
+        # What the live pages do about the CRMs' tracking scripts: anonymous, within this test's deadline.
+        pages = scan(attempt, site.home, site.route("/wp/v2/pages", _fields="link", per_page=str(PAGES_SAMPLED)),
+                     limit=PAGES_SAMPLED)
+        result = self.result(Status.OK, f"Connected to “{site.name}” ({site.home}) as {who} ({role}).{said}",
+                             account=Account(name=site.name, id=str(user.get("id", "")), email=_text(user.get("email")),
+                                             extra={k: v for k, v in extra.items() if v}),
+                             warnings=tuple(warnings))
+        return with_tracking(result, pages.as_details())
+
+    def warm_up(self) -> None:
+        warm_up_scan()  # the CRM modules whose scripts the scan looks for: loaded on the GUI thread
 
     def facts_text(self, extra: Mapping[str, str]) -> str:
         parts = [extra.get("site_url", "")]
@@ -314,7 +324,7 @@ def check_issued_password(values: Mapping[str, object], *, timeout: float = DEFA
 
 def with_tracking(result: CheckResult, tracking: Any) -> CheckResult:
     """The test's result carrying the site scan's findings (site_scan.py) as `details()["tracking"]`."""
-    return cleaned(replace(result, facts={**result.facts, TRACKING: tracking}), [])
+    return cleaned(replace(result, facts={**result.facts, TRACKING: tracking}), [], result.warnings)
 
 
 def role_label(user: Mapping[str, Any]) -> str:
