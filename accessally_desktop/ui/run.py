@@ -12,7 +12,7 @@ import threading
 import traceback
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from .. import APP_NAME, __version__
 from ..logs import setup_logging
@@ -21,9 +21,14 @@ from ..settings import SettingsStore, config_dir
 from .main import AppController
 from .shutdown import finish_workers, quit_on_termination
 from .single_instance import instance_lock
+from .url_inbox import UrlInbox, url_inbox, watch_file_open_events
 from .widgets import app_icon
 
 log = logging.getLogger(__name__)
+
+# The hand-off listener (and, on Windows, the registration of the app's links) start this long after the
+# window: QtNetwork is ~15 ms of a start. A copy started before then is told that one is already open.
+LISTEN_AFTER_MS = 300
 
 
 def _install_excepthook() -> None:
@@ -41,7 +46,8 @@ def _install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run_gui(args: argparse.Namespace) -> int:
+def run_gui(args: argparse.Namespace, link: str | None = None) -> int:
+    """The window; `link` is one of the app's own links the browser started this copy with."""
     # PySide6 reads the source of each module imported after it (looking for `from __feature__`),
     # and linecache keeps it all, ~3 MB by now; a traceback reads what it needs again.
     linecache.clearcache()
@@ -56,6 +62,10 @@ def run_gui(args: argparse.Namespace) -> int:
         return _run_sandbox(app, args)
     lock = instance_lock()
     if lock.open_elsewhere:
+        from .handoff import hand_off
+
+        if hand_off(link):  # the running copy has the link, or comes to the front
+            return 0
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
@@ -63,6 +73,15 @@ def run_gui(args: argparse.Namespace) -> int:
         controller = AppController()
         if lock.problem:
             controller.say(lock.problem, "lock_notice")
+        inbox = url_inbox()
+        inbox.unclaimed.connect(lambda text: QTimer.singleShot(0, lambda: _tell(controller, text)))
+        inbox.raise_requested.connect(lambda: _bring_to_front(controller))
+        if sys.platform == "darwin":
+            watch_file_open_events(inbox)
+        if lock.lock is not None:
+            QTimer.singleShot(LISTEN_AFTER_MS, lambda: _listen(inbox))
+        if link is not None:  # the browser started this copy: nothing waits for it, as the inbox will say
+            QTimer.singleShot(LISTEN_AFTER_MS, lambda: inbox.deliver(link))
         return _run(app, controller, args)
     finally:
         lock.release()
@@ -94,6 +113,42 @@ def _start(app: QApplication, controller: AppController) -> None:
         sys.excepthook(*sys.exc_info())
         if not controller.window_shown():
             app.exit(1)
+
+
+def _listen(inbox: UrlInbox) -> None:
+    """Take links and "come to the front" from copies started later (see handoff); on Windows, the
+    built app's first start registers its links."""
+    from .. import url_scheme
+    from .handoff import HandoffServer
+
+    server = HandoffServer(inbox)
+    if server.listen():
+        QApplication.instance().aboutToQuit.connect(server.close)
+    try:
+        for line in url_scheme.register_at_start():
+            log.info("%s", line)
+    except url_scheme.RegistrationError as exc:
+        log.warning("links from the owner's site will not reach the app: %s", exc)
+
+
+def _front_window(controller: AppController) -> QWidget:
+    return QApplication.activeModalWidget() or controller.wizard or controller.window
+
+
+def _bring_to_front(controller: AppController) -> None:
+    """A second copy was started: show the window the owner is working in (a dialog, the wizard, the main window)."""
+    window = _front_window(controller)
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def _tell(controller: AppController, text: str) -> None:
+    """Say it over the window the owner works in. (Never from inside the hand-off's read: the second
+    copy waits for its answer.)"""
+    QMessageBox.information(_front_window(controller), APP_NAME, text)
 
 
 def _exit_when_ready(app: QApplication, controller: AppController) -> None:
