@@ -10,6 +10,7 @@ macOS: the built app's Info.plist (packaging/), nothing at run time. No Qt here.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
@@ -38,9 +39,9 @@ class RegistrationError(Exception):
     """Registering or unregistering failed: the message says where and why."""
 
 
-def app_command() -> list[str]:
+def app_command(frozen: bool | None = None) -> list[str]:
     """What starts this app from anywhere: the built executable, or this Python with the package."""
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False) if frozen is None else frozen:
         return [sys.executable]
     return [sys.executable, "-m", "accessally_desktop"]
 
@@ -200,7 +201,8 @@ def _write(path: Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise RegistrationError(f"Could not write {path}: {exc.strerror}.") from exc
 
 
@@ -259,6 +261,7 @@ def register_at_start(*, platform: str = sys.platform, frozen: bool | None = Non
     """The built app on Windows registers its links as it starts, when they do not reach this copy yet
     (its first start, or after its folder moved). A source install registers on request instead."""
     frozen = getattr(sys, "frozen", False) if frozen is None else frozen
-    if not frozen or platform != "win32" or windows_registered(registry=registry):
+    command = app_command(frozen)
+    if not frozen or platform != "win32" or windows_registered(command, registry=registry):
         return []
-    return register_windows(registry=registry)
+    return register_windows(command, registry=registry)

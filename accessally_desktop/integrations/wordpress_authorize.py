@@ -80,7 +80,7 @@ class Refusal:
 def read_callback(url: str, expected_state: str) -> Approval | Refusal:
     """What the site answered, once the link is known to answer this request (`expected_state`).
 
-    The password is registered with the log's redaction as soon as it is read."""
+    The password is registered with the log's redaction as soon as it is read, in both of its forms."""
     import hmac  # see new_state
 
     values = _query_of(url)
@@ -98,6 +98,7 @@ def read_callback(url: str, expected_state: str) -> Approval | Refusal:
     password = values.get("password", "")
     if password:
         register_secret(password)
+        register_secret(shown_as_by_wordpress(password))
     missing = [what for key, what in (("site_url", "your site's address"), ("user_login", "the user name"),
                                       ("password", "the password")) if not values.get(key)]
     if missing:
@@ -109,6 +110,12 @@ def read_callback(url: str, expected_state: str) -> Approval | Refusal:
         return Refusal("The answer from your site gave an address that is not a web address for the site. "
                        f"{TRY_AGAIN}, or copy the password instead.")
     return Approval(site_url=values["site_url"], user_login=values["user_login"], password=password)
+
+
+def shown_as_by_wordpress(password: str) -> str:
+    """The password in groups of four, as WordPress shows it for copying (WP_Application_Passwords::chunk_password)."""
+    compact = password.replace(" ", "")
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
 
 def _query_of(url: str) -> dict[str, str] | Refusal:
