@@ -48,20 +48,18 @@ def app_command(frozen: bool | None = None) -> list[str]:
 
 # -- Linux ------------------------------------------------------------------------------------------
 
-def desktop_entry(command: list[str]) -> str:
-    """The `.desktop` entry that opens this app's links with `command` (hidden from menus)."""
-    return "\n".join([
-        "[Desktop Entry]",
-        f"# Written by accessally-desktop --register-url-handler; remove it with {UNDO}",
-        "Type=Application",
-        f"Name={APP_NAME}",
-        "Comment=Receives your WordPress site's answer when you connect it to AccessAlly Desktop",
-        f"Exec={exec_line(command)} %u",
-        f"MimeType={MIME_TYPE};",
-        "NoDisplay=true",
-        "Terminal=false",
-        "",
-    ])
+def desktop_entry(command: list[str], *, launcher: bool = False) -> str:
+    """The `.desktop` entry that opens this app's links with `command`: hidden from menus, or (`launcher`,
+    the one a system package installs) the app's menu entry as well."""
+    if launcher:
+        about = ["Comment=Connect and test your AccessAlly site's license, CRM and payments",
+                 "Icon=accessally-desktop", "Categories=Office;Network;"]
+    else:
+        about = [f"# Written by accessally-desktop --register-url-handler; remove it with {UNDO}",
+                 "Comment=Receives your WordPress site's answer when you connect it to AccessAlly Desktop",
+                 "NoDisplay=true"]
+    return "\n".join(["[Desktop Entry]", "Type=Application", f"Name={APP_NAME}", *about,
+                      f"Exec={exec_line(command)} %u", f"MimeType={MIME_TYPE};", "Terminal=false", ""])
 
 
 # The Desktop Entry specification's reserved characters: an argument holding one is quoted.

@@ -109,6 +109,35 @@ def test_the_qt_hook_drops_unused_plugins_and_keeps_the_rest(monkeypatch: pytest
                     "qwindows.dll"}
 
 
+def test_the_network_hook_keeps_the_local_socket_and_drops_tls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QtNetwork is bundled for the hand-off between copies only: no TLS backend, no OpenSSL from Qt."""
+    collected = [("/qt/lib/libQt6Network.so.6", "PySide6/Qt/lib"),
+                 ("/qt/plugins/tls/libqopensslbackend.so", "PySide6/Qt/plugins/tls"),
+                 ("/qt/plugins/tls/libqcertonlybackend.so", "PySide6/Qt/plugins/tls"),
+                 ("/qt/plugins/networkinformation/libqnetworkmanager.so", "PySide6/Qt/plugins/networkinformation"),
+                 ("C:/qt/plugins/tls/qschannelbackend.dll", "PySide6\\plugins\\tls")]
+    qt = types.ModuleType("PyInstaller.utils.hooks.qt")
+    qt.add_qt6_dependencies = lambda hook_file: ([], list(collected), [])
+    for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks.qt", qt)
+    hook = PACKAGING / "hooks" / "hook-PySide6.QtNetwork.py"
+    namespace: dict = {"__file__": str(hook)}
+    exec(hook.read_text(encoding="utf-8"), namespace)
+    assert [Path(source).name for source, _ in namespace["binaries"]] == ["libQt6Network.so.6"]
+
+
+def test_the_mac_app_claims_the_apps_links_and_linux_gets_a_menu_entry() -> None:
+    from accessally_desktop.url_scheme import desktop_entry
+
+    spec = (PACKAGING / "accessally-desktop.spec").read_text(encoding="utf-8")
+    assert '"CFBundleURLTypes"' in spec and '"CFBundleURLSchemes": [SCHEME]' in spec
+    assert '"PySide6.QtNetwork"' not in spec  # the hand-off needs it
+    entry = desktop_entry(["accessally-desktop"], launcher=True)
+    assert "Exec=accessally-desktop %u" in entry and "MimeType=x-scheme-handler/accessally-desktop;" in entry
+    assert "NoDisplay" not in entry and "Icon=accessally-desktop" in entry
+
+
 def test_icons_are_valid_png_ico_and_icns() -> None:
     png = (ROOT / "resources" / "accessally-desktop.png").read_bytes()
     assert png.startswith(PNG_SIGNATURE) and struct.unpack(">II", png[16:24]) == (256, 256)

@@ -99,6 +99,7 @@ class HandoffServer(QObject):
             if not self.server.listen(self.name):
                 log.warning("hand-off: cannot listen: %s", self.server.errorString())
                 return False
+        log.info("hand-off: listening for copies started later")
         return True
 
     def close(self) -> None:
@@ -122,6 +123,7 @@ class HandoffServer(QObject):
         line = bytes(received).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
         command, _, link = line.partition(" ")
         if command == OPEN:
+            log.info("hand-off: a second copy asked for the window")
             self.inbox.raise_requested.emit()
         elif command == LINK:
             self.inbox.deliver(link)
