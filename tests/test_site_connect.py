@@ -4,9 +4,11 @@ and the controller the "Your site" page uses (a browser that opens nothing, answ
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import httpx
 import pytest
 
 from accessally_desktop import logs
@@ -21,6 +23,7 @@ from accessally_desktop.integrations.wordpress_authorize import (
     new_state,
     read_callback,
 )
+from accessally_desktop.sandbox.server import SandboxServer
 
 ENDPOINT = "https://example.com/wp-admin/authorize-application.php"
 PASSWORD = "abcd EFGH ijkl MNOP qrst UVWX"  # as WordPress shows one, in groups of four
@@ -263,3 +266,73 @@ def test_encoded_values_come_through_as_they_were(qtbot, inbox) -> None:
     with qtbot.waitSignal(connect.connected, timeout=2000) as connected:
         inbox.deliver(f"{success_url_of(browser.opened[0])}&{urlencode(values)}")
     assert connected.args == list(values.values())
+
+
+# -- the sandbox's page -----------------------------------------------------------------------------------
+
+class FormReader(HTMLParser):
+    """The page's form: its hidden fields and the names of its buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.buttons: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden":
+            self.fields[attributes["name"] or ""] = attributes.get("value") or ""
+        elif tag == "button":
+            self.buttons.append(attributes.get("name") or "")
+
+
+class SiteStandIn(SandboxServer):
+    """The part of the WordPress stand-in the page plugs into: its `authorize_page` hook."""
+
+    service = "site"
+    authorize_page = None
+
+    def credentials(self) -> dict[str, str]:
+        return {"site_url": self.url, "username": "dana", "application_password": "Xk7pQm2RTz9wLb4NHc6vJd3s"}
+
+    def handle(self, request):
+        return type(self).authorize_page(self, request)
+
+
+def clicking(button: str) -> Callable[[str], bool]:
+    """A browser whose owner clicks `button` on the page it opens (over real HTTP)."""
+    def open_url(url: str) -> bool:
+        reader = FormReader()
+        reader.feed(httpx.get(url, timeout=10).text)
+        assert button in reader.buttons
+        return httpx.get(url.split("?")[0], params={**reader.fields, button: "1"}, timeout=10).is_success
+
+    return open_url
+
+
+@pytest.fixture
+def sandbox_site(inbox, monkeypatch) -> Iterator[SiteStandIn]:
+    from accessally_desktop.sandbox.wordpress_authorize import authorize_page
+
+    monkeypatch.setattr(SiteStandIn, "authorize_page", authorize_page(inbox.post))
+    with SiteStandIn() as server:
+        yield server
+
+
+def test_in_the_sandbox_approve_connects_in_one_click(qtbot, inbox, sandbox_site) -> None:
+    connect = connector(inbox, clicking("approve"))
+    with qtbot.waitSignal(connect.connected, timeout=5000) as connected:
+        assert connect.start(f"{sandbox_site.url}/wp-admin/authorize-application.php", sandbox_site.url)
+    assert connected.args == [sandbox_site.url, "dana", "Xk7pQm2RTz9wLb4NHc6vJd3s"]
+
+
+def test_in_the_sandbox_reject_says_what_to_click(qtbot, inbox, sandbox_site) -> None:
+    connect = connector(inbox, clicking("reject"))
+    with qtbot.waitSignal(connect.failed, timeout=5000) as failed:
+        connect.start(f"{sandbox_site.url}/wp-admin/authorize-application.php", sandbox_site.url)
+    assert "Yes, I approve of this connection" in failed.args[0]
+
+
+def test_in_the_sandbox_copy_paste_shows_the_password(sandbox_site) -> None:
+    page = httpx.get(authorize_url(f"{sandbox_site.url}/wp-admin/authorize-application.php", None) + "&approve=1")
+    assert "Xk7p Qm2R Tz9w Lb4N Hc6v Jd3s" in page.text  # in WordPress's groups of four

@@ -10,9 +10,10 @@ import os
 import sys
 import threading
 import traceback
+from types import ModuleType
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_NAME, __version__
 from ..logs import setup_logging
@@ -21,14 +22,13 @@ from ..settings import SettingsStore, config_dir
 from .main import AppController
 from .shutdown import finish_workers, quit_on_termination
 from .single_instance import instance_lock
-from .url_inbox import UrlInbox, url_inbox, watch_file_open_events
 from .widgets import app_icon
 
 log = logging.getLogger(__name__)
 
-# The hand-off listener (and, on Windows, the registration of the app's links) start this long after the
-# window: QtNetwork is ~15 ms of a start. A copy started before then is told that one is already open.
-LISTEN_AFTER_MS = 300
+# The app's own links (ui/app_links.py) are taken this long after the window shows: their modules and
+# QtNetwork are ~20 ms of a start. A copy started before then is told that one is already open.
+LINKS_AFTER_MS = 300
 
 
 def _install_excepthook() -> None:
@@ -73,15 +73,10 @@ def run_gui(args: argparse.Namespace, link: str | None = None) -> int:
         controller = AppController()
         if lock.problem:
             controller.say(lock.problem, "lock_notice")
-        inbox = url_inbox()
-        inbox.unclaimed.connect(lambda text: QTimer.singleShot(0, lambda: _tell(controller, text)))
-        inbox.raise_requested.connect(lambda: _bring_to_front(controller))
-        if sys.platform == "darwin":
-            watch_file_open_events(inbox)
-        if lock.lock is not None:
-            QTimer.singleShot(LISTEN_AFTER_MS, lambda: _listen(inbox))
-        if link is not None:  # the browser started this copy: nothing waits for it, as the inbox will say
-            QTimer.singleShot(LISTEN_AFTER_MS, lambda: inbox.deliver(link))
+        if sys.platform == "darwin":  # there the link that starts the app comes early, as an open event
+            _app_links().receive_links(controller)
+        QTimer.singleShot(LINKS_AFTER_MS, lambda: _app_links().take_links(controller, link,
+                                                                          listen=lock.lock is not None))
         return _run(app, controller, args)
     finally:
         lock.release()
@@ -115,42 +110,6 @@ def _start(app: QApplication, controller: AppController) -> None:
             app.exit(1)
 
 
-def _listen(inbox: UrlInbox) -> None:
-    """Take links and "come to the front" from copies started later (see handoff); on Windows, the
-    built app's first start registers its links."""
-    from .. import url_scheme
-    from .handoff import HandoffServer
-
-    server = HandoffServer(inbox)
-    if server.listen():
-        QApplication.instance().aboutToQuit.connect(server.close)
-    try:
-        for line in url_scheme.register_at_start():
-            log.info("%s", line)
-    except url_scheme.RegistrationError as exc:
-        log.warning("links from the owner's site will not reach the app: %s", exc)
-
-
-def _front_window(controller: AppController) -> QWidget:
-    return QApplication.activeModalWidget() or controller.wizard or controller.window
-
-
-def _bring_to_front(controller: AppController) -> None:
-    """A second copy was started: show the window the owner is working in (a dialog, the wizard, the main window)."""
-    window = _front_window(controller)
-    if window.isMinimized():
-        window.showNormal()
-    window.show()
-    window.raise_()
-    window.activateWindow()
-
-
-def _tell(controller: AppController, text: str) -> None:
-    """Say it over the window the owner works in. (Never from inside the hand-off's read: the second
-    copy waits for its answer.)"""
-    QMessageBox.information(_front_window(controller), APP_NAME, text)
-
-
 def _exit_when_ready(app: QApplication, controller: AppController) -> None:
     """--exit-when-ready (a build's smoke test): exit 0 once a window is shown and the keyring opened."""
     if controller.window_shown() and controller.store_future.done():
@@ -160,6 +119,12 @@ def _exit_when_ready(app: QApplication, controller: AppController) -> None:
         QTimer.singleShot(20, lambda: _exit_when_ready(app, controller))
 
 
+def _app_links() -> ModuleType:
+    from . import app_links
+
+    return app_links
+
+
 def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
     """Every service played by a local stand-in; settings in their own folder, secrets in memory only."""
     from ..sandbox import Sandbox
@@ -167,7 +132,9 @@ def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
     sandbox = Sandbox()
     os.environ.update(sandbox.env)
     try:
-        return _run(app, AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
-                                       sandbox=sandbox.demo_credentials()), args)
+        controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
+                                   sandbox=sandbox.demo_credentials())
+        _app_links().plug_sandbox_site(sandbox, _app_links().receive_links(controller))
+        return _run(app, controller, args)
     finally:
         sandbox.stop()

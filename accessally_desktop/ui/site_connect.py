@@ -61,11 +61,11 @@ class SiteConnect(QObject):
         """Open the Authorize Application page, the way back included; False (and `failed`) if it cannot."""
         self._stop()
         self.site = urlsplit(site_url).hostname or site_url
-        state = new_state()
-        if not self._open(endpoint, state):
-            return False
-        self._state = state
+        self._state = new_state()  # waiting before the browser opens: its answer can be quick
         self.inbox.url_received.connect(self._received)
+        if not self._open(endpoint, self._state):
+            self._stop()
+            return False
         self._timer.start()
         log.info("connect: waiting for %s to approve", self.site)
         return True

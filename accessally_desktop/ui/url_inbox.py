@@ -29,6 +29,15 @@ class UrlInbox(QObject):
     url_received = Signal(str)
     unclaimed = Signal(str)
     raise_requested = Signal()
+    _posted = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._posted.connect(self.deliver)  # queued to this object's (the GUI) thread when posted from another
+
+    def post(self, url: str) -> None:
+        """`deliver`, from any thread (the sandbox's site stand-in answers on its own)."""
+        self._posted.emit(url)
 
     def deliver(self, url: str) -> bool:
         """Pass on one of the app's links; anything else is dropped. Never logs the link: it holds a password."""
