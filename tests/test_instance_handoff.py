@@ -142,6 +142,7 @@ def test_a_copy_started_with_a_link_and_nothing_waiting_says_so(tmp_path: Path) 
         lines = [app.next_line(), app.next_line()]
         told = next(line for line in lines if line.startswith("TOLD "))
         assert "was not waiting" in told and "Connect my site" in told and "RAISED" in lines
+        assert "you can revoke that one" in told  # the password WordPress made for it is named
     finally:
         app.stop()
 
@@ -195,6 +196,15 @@ def test_a_link_from_a_mac_open_event_arrives_like_any_other(qapp, qtbot) -> Non
     finally:
         qapp.removeEventFilter(inbox)
     assert received.args == [LINK]  # still %-encoded: "abcd%20EFGH" is not turned into spaces
+
+
+def test_an_unclaimed_reject_does_not_mention_a_password(qtbot) -> None:
+    from accessally_desktop.ui.url_inbox import UrlInbox
+
+    inbox = UrlInbox()
+    with qtbot.waitSignal(inbox.unclaimed) as told:
+        inbox.deliver(f"{CALLBACK_URL}?state=S1&success=false")
+    assert "was not waiting" in told.args[0] and "password" not in told.args[0]
 
 
 def test_the_inbox_never_passes_on_another_scheme(qtbot) -> None:

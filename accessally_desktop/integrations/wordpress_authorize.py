@@ -112,6 +112,12 @@ def read_callback(url: str, expected_state: str) -> Approval | Refusal:
     return Approval(site_url=values["site_url"], user_login=values["user_login"], password=password)
 
 
+def carries_password(url: str) -> bool:
+    """Whether the link is an approval with a password in it (what an unclaimed answer left on the site)."""
+    values = _query_of(url)
+    return isinstance(values, dict) and bool(values.get("password"))
+
+
 def shown_as_by_wordpress(password: str) -> str:
     """The password in groups of four, as WordPress shows it for copying (WP_Application_Passwords::chunk_password)."""
     compact = password.replace(" ", "")

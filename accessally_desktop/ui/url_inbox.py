@@ -11,14 +11,15 @@ from PySide6.QtCore import QEvent, QMetaMethod, QObject, Signal
 from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
-from ..integrations.wordpress_authorize import MAX_CALLBACK_LENGTH, is_callback
+from ..integrations.wordpress_authorize import MAX_CALLBACK_LENGTH, carries_password, is_callback
 
 log = logging.getLogger(__name__)
 
 UNCLAIMED = ("Your site sent its answer to AccessAlly Desktop, but the app was not waiting for one (it was "
              "closed or the connection was cancelled after you clicked “Connect my site”), so nothing was "
-             "saved. Click “Connect my site” again on the Your site page. WordPress lists the password it made "
-             "as “AccessAlly Desktop” in your profile, under Application Passwords: you can revoke that one.")
+             "saved. Click “Connect my site” again on the Your site page.")
+UNUSED_PASSWORD = (" WordPress lists the password it made as “AccessAlly Desktop” in your profile, under "
+                   "Application Passwords: you can revoke that one.")
 
 
 class UrlInbox(QObject):
@@ -49,7 +50,7 @@ class UrlInbox(QObject):
             self.url_received.emit(url)
         else:
             log.info("a link from the owner's site arrived while nothing was waiting for one")
-            self.unclaimed.emit(UNCLAIMED)
+            self.unclaimed.emit(UNCLAIMED + (UNUSED_PASSWORD if carries_password(url) else ""))
         self.raise_requested.emit()
         return True
 
