@@ -13,6 +13,9 @@ entry is touched. Checks, each printed as PASS, FAIL or SKIP:
   `dbus-run-session` and `gnome-keyring-daemon` are installed (proof that keyring's backends are
   found in the frozen app);
 - the same with `--sandbox`, and on Linux under a virtual X server if `xvfb-run` is installed;
+- a second copy started with an accessally-desktop:// link (as the browser starts it) hands the link to
+  the first over the local socket and exits 0 (QtNetwork is bundled for it); on Linux,
+  `--register-url-handler` writes an entry that starts this executable;
 - `check` passes all eight services against this checkout's stand-ins (started here, on
   127.0.0.1), rejects a wrong Stripe key without printing it, and talks TLS to a stand-in with a
   private CA through SSL_CERT_FILE, refusing it without (needs the `openssl` command).
@@ -195,6 +198,48 @@ class Smoke:
             raise Failed(f"{problem}\n    stderr:\n{tail(out.stderr)}\n    log:\n{tail(log)}")
         return "secrets go to " + ready[-1].split("secrets go to ", 1)[1].split(";")[0]
 
+    def handoff(self) -> str:
+        """The browser starts a second copy with the owner's site's answer: it goes to the first copy."""
+        home = self.home()
+        env = isolated_env(home)
+        link = "accessally-desktop://wordpress-connected?state=smoke&success=false"
+        first = subprocess.Popen([str(self.gui)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            self._wait_for_log(home, "hand-off: listening", first)
+            second = run([str(self.gui), link], env, self.timeout)
+            if second.returncode != 0:
+                raise Failed(f"the second copy ended with status {second.returncode}\n{tail(second.stderr)}")
+            self._wait_for_log(home, "a link from the owner's site arrived", first)
+        finally:
+            first.terminate()
+            try:
+                first.wait(10)
+            except subprocess.TimeoutExpired:
+                first.kill()
+                first.wait()
+        return "the first copy received the link; the second exited 0"
+
+    def _wait_for_log(self, home: Path, words: str, process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + self.timeout
+        while words not in app_log(home):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise Failed(f"the log never said {words!r}\n    log:\n{tail(app_log(home))}")
+            time.sleep(0.1)
+
+    def register_url_handler(self) -> str:
+        if not IS_LINUX:
+            raise Skipped("Linux only (Windows registers at start, macOS through Info.plist)")
+        from accessally_desktop.url_scheme import desktop_entry, desktop_file_path
+
+        env = isolated_env(self.home())
+        out = run([str(self.gui), "--register-url-handler"], env, self.timeout)
+        entry = desktop_file_path(env)
+        if out.returncode != 0 or not entry.is_file():
+            raise Failed(f"status {out.returncode}, no {entry}\n{tail(out.stdout)}\n{tail(out.stderr)}")
+        if entry.read_text(encoding="utf-8") != desktop_entry([str(self.gui)]):
+            raise Failed(f"{entry} does not start {self.gui}:\n{tail(entry.read_text(encoding='utf-8'))}")
+        return str(entry)
+
     def gui_with_secret_service(self) -> str:
         if not IS_LINUX:
             raise Skipped("Linux only (Windows and macOS have their keyring built in, checked above)")
@@ -319,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         smoke.check("window with a Secret Service keyring (private D-Bus)", smoke.gui_with_secret_service)
         smoke.check("--sandbox window opens and quits", lambda: smoke.gui_start("--sandbox", expect="memory"))
         smoke.check("window on X11 (xvfb)", smoke.gui_on_x11)
+        smoke.check("a second copy hands its link to the first", smoke.handoff)
+        smoke.check("--register-url-handler names this executable", smoke.register_url_handler)
         from accessally_desktop.sandbox import Sandbox
 
         sandbox = Sandbox()

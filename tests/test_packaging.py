@@ -84,6 +84,18 @@ def test_the_qt_release_that_aborts_python_3_11_is_never_installed_there(source:
         assert allowed("6.12.0", "3.12") and allowed("6.12.0", "3.13")
 
 
+def run_hook(monkeypatch: pytest.MonkeyPatch, hook: str, collected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The binaries one of our Qt hooks keeps when PyInstaller's Qt helper collects `collected`."""
+    qt = types.ModuleType("PyInstaller.utils.hooks.qt")
+    qt.add_qt6_dependencies = lambda hook_file: ([], list(collected), [])
+    for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks.qt", qt)
+    namespace: dict = {"__file__": str(PACKAGING / "hooks" / hook)}
+    exec((PACKAGING / "hooks" / hook).read_text(encoding="utf-8"), namespace)
+    return namespace["binaries"]
+
+
 def test_the_qt_hook_drops_unused_plugins_and_keeps_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
     collected = [("/qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms"),
                  ("/qt/plugins/platforms/libqwayland.so", "PySide6/Qt/plugins/platforms"),
@@ -97,16 +109,31 @@ def test_the_qt_hook_drops_unused_plugins_and_keeps_the_rest(monkeypatch: pytest
                  ("/qt/plugins/imageformats/libqtiff.so", "PySide6/Qt/plugins/imageformats"),
                  ("/qt/plugins/imageformats/libqico.so", "PySide6/Qt/plugins/imageformats"),
                  ("C:/qt/plugins/platforms/qwindows.dll", "PySide6\\plugins\\platforms")]
-    qt = types.ModuleType("PyInstaller.utils.hooks.qt")
-    qt.add_qt6_dependencies = lambda hook_file: ([], list(collected), [])
-    for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks"):
-        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
-    monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks.qt", qt)
-    namespace: dict = {"__file__": str(PACKAGING / "hooks" / "hook-PySide6.QtGui.py")}
-    exec((PACKAGING / "hooks" / "hook-PySide6.QtGui.py").read_text(encoding="utf-8"), namespace)
-    kept = {Path(source).name for source, _ in namespace["binaries"]}
+    kept = {Path(source).name for source, _ in run_hook(monkeypatch, "hook-PySide6.QtGui.py", collected)}
     assert kept == {"libqxcb.so", "libqwayland.so", "libqoffscreen.so", "libqxdgdesktopportal.so", "libqico.so",
                     "qwindows.dll"}
+
+
+def test_the_network_hook_keeps_the_local_socket_and_drops_tls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QtNetwork is bundled for the hand-off between copies only: no TLS backend, no OpenSSL from Qt."""
+    collected = [("/qt/lib/libQt6Network.so.6", "PySide6/Qt/lib"),
+                 ("/qt/plugins/tls/libqopensslbackend.so", "PySide6/Qt/plugins/tls"),
+                 ("/qt/plugins/tls/libqcertonlybackend.so", "PySide6/Qt/plugins/tls"),
+                 ("/qt/plugins/networkinformation/libqnetworkmanager.so", "PySide6/Qt/plugins/networkinformation"),
+                 ("C:/qt/plugins/tls/qschannelbackend.dll", "PySide6\\plugins\\tls")]
+    kept = run_hook(monkeypatch, "hook-PySide6.QtNetwork.py", collected)
+    assert [Path(source).name for source, _ in kept] == ["libQt6Network.so.6"]
+
+
+def test_the_mac_app_claims_the_apps_links_and_linux_gets_a_menu_entry() -> None:
+    from accessally_desktop.url_scheme import desktop_entry
+
+    spec = (PACKAGING / "accessally-desktop.spec").read_text(encoding="utf-8")
+    assert '"CFBundleURLTypes"' in spec and '"CFBundleURLSchemes": [SCHEME]' in spec
+    assert '"PySide6.QtNetwork"' not in spec  # the hand-off needs it
+    entry = desktop_entry(["accessally-desktop"], launcher=True)
+    assert "Exec=accessally-desktop %u" in entry and "MimeType=x-scheme-handler/accessally-desktop;" in entry
+    assert "NoDisplay" not in entry and "Icon=accessally-desktop" in entry
 
 
 def test_icons_are_valid_png_ico_and_icns() -> None:

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import traceback
+from types import ModuleType
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -24,6 +25,10 @@ from .single_instance import instance_lock
 from .widgets import app_icon
 
 log = logging.getLogger(__name__)
+
+# The app's own links (ui/app_links.py) are taken this long after the window shows: their modules and
+# QtNetwork are ~20 ms of a start. A copy started before then is told that one is already open.
+LINKS_AFTER_MS = 300
 
 
 def _install_excepthook() -> None:
@@ -41,7 +46,8 @@ def _install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def run_gui(args: argparse.Namespace) -> int:
+def run_gui(args: argparse.Namespace, link: str | None = None) -> int:
+    """The window; `link` is one of the app's own links the browser started this copy with."""
     # PySide6 reads the source of each module imported after it (looking for `from __feature__`),
     # and linecache keeps it all, ~3 MB by now; a traceback reads what it needs again.
     linecache.clearcache()
@@ -56,6 +62,10 @@ def run_gui(args: argparse.Namespace) -> int:
         return _run_sandbox(app, args)
     lock = instance_lock()
     if lock.open_elsewhere:
+        from .handoff import hand_off
+
+        if hand_off(link):  # the running copy has the link, or comes to the front
+            return 0
         QMessageBox.information(None, APP_NAME, "AccessAlly Desktop is already open on this computer. "
                                 "Switch to that window: two copies could overwrite each other's settings.")
         return 0
@@ -63,6 +73,10 @@ def run_gui(args: argparse.Namespace) -> int:
         controller = AppController()
         if lock.problem:
             controller.say(lock.problem, "lock_notice")
+        if sys.platform == "darwin":  # there the link that starts the app comes early, as an open event
+            _app_links().receive_links(controller)
+        QTimer.singleShot(LINKS_AFTER_MS, lambda: _app_links().take_links(controller, link,
+                                                                          listen=lock.lock is not None))
         return _run(app, controller, args)
     finally:
         lock.release()
@@ -105,6 +119,12 @@ def _exit_when_ready(app: QApplication, controller: AppController) -> None:
         QTimer.singleShot(20, lambda: _exit_when_ready(app, controller))
 
 
+def _app_links() -> ModuleType:
+    from . import app_links
+
+    return app_links
+
+
 def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
     """Every service played by a local stand-in; settings in their own folder, secrets in memory only."""
     from ..sandbox import Sandbox
@@ -112,7 +132,9 @@ def _run_sandbox(app: QApplication, args: argparse.Namespace) -> int:
     sandbox = Sandbox()
     os.environ.update(sandbox.env)
     try:
-        return _run(app, AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
-                                       sandbox=sandbox.demo_credentials()), args)
+        controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
+                                   sandbox=sandbox.demo_credentials())
+        _app_links().plug_sandbox_site(sandbox, _app_links().receive_links(controller))
+        return _run(app, controller, args)
     finally:
         sandbox.stop()
