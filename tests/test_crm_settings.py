@@ -462,3 +462,12 @@ def test_apply_says_it_saved_in_this_app_and_that_the_website_is_not_changed(qtb
     panel.saved_note_fades.timeout.emit()
     assert note.text() == ""
     wait_fetched(qtbot, panel)
+
+
+@pytest.mark.parametrize("crm", ["ontraport", "activecampaign", "drip"])
+def test_the_panel_says_the_app_keeps_these_and_does_not_change_wordpress(qtbot, panel, crm) -> None:
+    panel.load(SiteProfile("Site", crm=crm), Credentials({}))
+    words = child(panel, QLabel, "crm_kept_here")
+    assert not words.isHidden()
+    assert "does not change WordPress" in words.text() and "AccessAlly › General Settings › Payment › CRM" in words.text()
+    wait_fetched(qtbot, panel)

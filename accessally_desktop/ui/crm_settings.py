@@ -28,6 +28,8 @@ from .workers import submit
 log = logging.getLogger(__name__)
 
 DEFAULT_FETCH_TIMEOUT = 15.0
+WHERE_THEY_LIVE = ("This app keeps these settings to check your site against; it does not change WordPress. "
+                   "Set them on your site in WordPress: AccessAlly › General Settings › Payment › CRM Integration.")
 SAVED_NOTE_MS = 8000  # how long Apply's "Saved in this app" stays
 
 Credentials = Callable[[], dict[str, str]]
@@ -68,6 +70,8 @@ class CrmSettingsPanel(QWidget):
         self.title = QLabel()
         self.title.setObjectName("crm_settings_title")
         self.title.setWordWrap(True)
+        # The app keeps these to check the site against; WordPress is where they take effect.
+        self.kept_here = paragraph(self.tr(WHERE_THEY_LIVE), name="crm_kept_here")
         self.sections: dict[str, QWidget] = {}
         for crm_id in registry.CRM_IDS:
             section = CrmSection(registry.get(crm_id), self._fetcher(crm_id))
@@ -77,6 +81,7 @@ class CrmSettingsPanel(QWidget):
         content = QWidget()
         column = QVBoxLayout(content)
         column.addWidget(self.title)
+        column.addWidget(self.kept_here)
         for crm_id, section in self.sections.items():
             section.setObjectName(f"crm_section_{crm_id}")
             column.addWidget(section)
