@@ -257,7 +257,7 @@ def test_conditions_come_back_even_when_the_block_fails(real_wordpress: RealWord
 
 def authorize_url(site: RealWordPress, success_url: str = SUCCESS_URL, base: str | None = None) -> str:
     endpoint = index(site, base=base, verify=site.tls).json()["authentication"]["application-passwords"]["endpoints"]["authorization"]
-    return f"{endpoint}?app_name=AccessAlly%20Desktop&app_id=1b9c2a4e-7d1f-4a57-9b8e-2f1c0f3d5a6b&success_url={quote(success_url, safe='')}"
+    return f"{endpoint}?app_name=Fixture%20approval%20test&app_id=1b9c2a4e-7d1f-4a57-9b8e-2f1c0f3d5a6b&success_url={quote(success_url, safe='')}"
 
 
 def test_approving_sends_the_browser_to_the_success_url_with_a_working_password(real_wordpress: RealWordPress) -> None:

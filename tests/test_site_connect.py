@@ -64,7 +64,8 @@ def test_the_authorize_address_names_the_app_and_comes_back_with_a_state() -> No
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == ENDPOINT  # the endpoint the index gave, as it is
     query = parse_qs(parts.query)
-    assert query["app_name"] == [APP_NAME] and query["app_id"] == [APP_ID]
+    (name,) = query["app_name"]
+    assert name.startswith(f"{APP_NAME} on ") and query["app_id"] == [APP_ID]
     assert success_url_of(url) == f"{CALLBACK_URL}?state={state}"
     assert len(state) >= 32 and new_state() != state
 
@@ -336,3 +337,11 @@ def test_in_the_sandbox_reject_says_what_to_click(qtbot, inbox, sandbox_site) ->
 def test_in_the_sandbox_copy_paste_shows_the_password(sandbox_site) -> None:
     page = httpx.get(authorize_url(f"{sandbox_site.url}/wp-admin/authorize-application.php", None) + "&approve=1")
     assert "Xk7p Qm2R Tz9w Lb4N Hc6v Jd3s" in page.text  # in WordPress's groups of four
+
+
+def test_each_connection_names_its_password_apart_so_wordpress_never_refuses_a_second() -> None:
+    from accessally_desktop.integrations.wordpress_authorize import password_name
+
+    first = password_name(1_800_000_000.0, "studio-laptop.local")
+    assert first.startswith("AccessAlly Desktop on studio-laptop, ") and first != password_name(1_800_000_001.0, "x")
+    assert password_name(1_800_000_000.0, "").startswith("AccessAlly Desktop on this computer, ")

@@ -38,6 +38,19 @@ def new_state() -> str:
     return secrets.token_urlsafe(24)
 
 
+def password_name(when: float | None = None, computer: str | None = None) -> str:
+    """The name WordPress files the new password under, unique per connection: WordPress refuses a
+    second password with a name the user already has (409 application_passwords_duplicate_name), so
+    connecting again — or from a second computer — would fail; the computer and time also tell the
+    owner which one to revoke in their profile."""
+    import platform
+    import time
+
+    computer = (platform.node() if computer is None else computer).split(".")[0] or "this computer"
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+    return f"{APP_NAME} on {computer}, {stamp}"
+
+
 def authorize_url(endpoint: str, state: str | None) -> str:
     """The Authorize Application page to open in the browser. With `state`, WordPress sends the
     password back to the app; with None (the copy-paste fallback) it shows it on the page instead."""
@@ -47,7 +60,7 @@ def authorize_url(endpoint: str, state: str | None) -> str:
                          "address. Connect by copying an application password from your WordPress profile instead.")
     query = [(name, value) for name, values in parse_qs(parts.query, keep_blank_values=True).items()
              for value in values]  # a plugin's own parameters in the endpoint stay
-    query += [("app_name", APP_NAME), ("app_id", APP_ID)]
+    query += [("app_name", password_name()), ("app_id", APP_ID)]
     if state is not None:
         query.append(("success_url", f"{CALLBACK_URL}?{urlencode({'state': state})}"))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
