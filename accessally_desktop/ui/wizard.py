@@ -47,6 +47,7 @@ from .wizard_pages import (
     SummaryPage,
     WelcomePage,
 )
+from .wizard_steps import StepTitles, next_page, show_help
 from .workers import submit
 
 if TYPE_CHECKING:
@@ -55,15 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_CRM = registry.NO_CRM
-
-
-def next_page(current: PageId, crm: str) -> int:
-    """The page graph: AccessAlly Managed (no CRM) skips the credentials page."""
-    if current == PageId.CRM:
-        return PageId.PAYMENTS if crm in ("", NO_CRM) else PageId.CRM_CREDENTIALS
-    if current == PageId.SUMMARY:
-        return -1
-    return current + 1
 
 
 class SetupWizard(QWizard):
@@ -99,7 +91,7 @@ class SetupWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setOption(QWizard.WizardOption.HaveHelpButton, True)
         self.setButtonText(QWizard.WizardButton.HelpButton, self.tr("&Help"))
-        self.helpRequested.connect(self.show_help)
+        self.helpRequested.connect(lambda: show_help(self))
         fit_to_screen(self, 760, 640)
         self.welcome = WelcomePage(self)
         self.license = LicensePage(self)
@@ -112,43 +104,10 @@ class SetupWizard(QWizard):
                               (PageId.SUMMARY, self.summary)):
             self.setPage(page_id, page)
         self.setStartId(start)
-        self._titles: dict[int, tuple[str, str]] = {}  # page id -> (its own title, the title shown)
-        self.currentIdChanged.connect(self._show_step)
+        self.step_titles = StepTitles(self)
+        self.currentIdChanged.connect(self.step_titles.show)
         if needed:
             self.mark_needed(set(needed))
-
-    def show_help(self) -> None:
-        """Help for this page: the pages where its services show their values, and AccessAlly's
-        articles; opened from a menu under the Help button."""
-        from .help import help_menu
-
-        page = self.currentPage()
-        services = [box.service_id for box in page.boxes()] if hasattr(page, "boxes") else []
-        menu = help_menu(self, services)
-        button = self.button(QWizard.WizardButton.HelpButton)
-        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
-
-    def steps(self) -> list[int]:
-        """The pages on the way through, as chosen now (AccessAlly Managed has one page fewer; a CRM not
-        chosen yet counts as one that has its page)."""
-        crm = (self.chosen_crm() if self.crm.built else self.profile.crm) or "not chosen"  # builds no page
-        path, page = [], int(PageId.WELCOME)
-        while page != -1:
-            path.append(page)
-            page = next_page(PageId(page), crm if page == PageId.CRM else "")
-        return path
-
-    def _show_step(self, page_id: int) -> None:
-        """"Step 2 of 6" in the page's title, counted along the path the choices make now."""
-        page, steps = self.page(page_id), self.steps()
-        if page is None or page_id not in steps:
-            return
-        own, shown = self._titles.get(page_id, ("", ""))
-        if page.title() != shown:  # the page set a title of its own since (the CRM's name)
-            own = page.title()
-        shown = self.tr("%s — step %d of %d") % (own, steps.index(page_id) + 1, len(steps))
-        page.setTitle(shown)
-        self._titles[page_id] = (own, shown)
 
     def mark_needed(self, needed: set[str]) -> None:
         """Point out fields still to enter ("stripe.secret_key"; an import's missing secrets): a note
