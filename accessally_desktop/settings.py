@@ -53,6 +53,7 @@ class SavedResult:
     elapsed_ms: int = 0
     untested: bool = False  # the owner chose to continue without a passing test
     extra: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)  # structured findings (the site's tracking scan)
 
 
 @dataclass
@@ -75,9 +76,11 @@ class SiteProfile:
         return bool(self.crm or self.payments or self.results)
 
     def services(self) -> list[str]:
-        """The services this site uses, in dashboard order."""
+        """The services this site uses, in dashboard order: the owner's website first, once connected (it
+        can be left for later)."""
         crm = [self.crm] if self.crm in registry.CRM_IDS else []
-        return [*registry.LICENSE_IDS, *crm, *(s for s in registry.PAYMENT_IDS if s in self.payments)]
+        site = [s for s in registry.SITE_IDS if s in self.values or s in self.results]
+        return [*site, *registry.LICENSE_IDS, *crm, *(s for s in registry.PAYMENT_IDS if s in self.payments)]
 
     def variant(self, service_id: str) -> str:
         """The service's active variant ("test", "live"): as chosen, else its first; "" if it has none."""
@@ -333,6 +336,8 @@ def _dataclass(cls: type, raw: dict[str, Any], where: str = "") -> Any:
         elif spec.type == "dict[str, str]":
             value = {str(k): typed(v, str, f"{where}{spec.name}.{k}")
                      for k, v in typed(value, dict, where + spec.name).items()}
+        elif spec.type == "dict[str, Any]":  # read by code that accepts any shape (SiteScan.from_details)
+            value = {str(k): v for k, v in typed(value, dict, where + spec.name).items()}
         kwargs[spec.name] = value
     return cls(**kwargs)
 

@@ -271,7 +271,8 @@ def saved_result(result: CheckResult, tested_at: float) -> SavedResult:
     """What is kept of a live result, so the dashboard can show it on the next start."""
     return SavedResult(str(result.status), result.message, account_name=result.account.name,
                        account_id=result.account.id, mode=result.account.mode, tested_at=tested_at,
-                       elapsed_ms=result.elapsed_ms, extra={k: str(v) for k, v in result.account.extra.items()})
+                       elapsed_ms=result.elapsed_ms, extra={k: str(v) for k, v in result.account.extra.items()},
+                       facts=copy.deepcopy(dict(result.facts)))
 
 
 class SettingsWriter:

@@ -26,6 +26,7 @@ from .site_html import HOW_IT_RUNS, Running
 from .transport import Attempt
 
 SCAN_TIMEOUT = 45.0  # seconds for a whole scan: ~21 page requests, 4 at a time, on a slow shared host
+TRACKING = "tracking"  # where a site test's result carries its scan (`as_details`): check --json, the saved result
 
 
 def declared_scripts() -> tuple[Lookout, ...]:

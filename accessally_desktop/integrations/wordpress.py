@@ -34,7 +34,7 @@ from .base import Integration, Problem, check_transport_url
 from .fields import Field
 from .registry import display_name
 from .results import Account, CheckResult, cleaned
-from .site_scan import scan
+from .site_scan import TRACKING, scan
 from .site_scan import warm_up as warm_up_scan
 from .status import DEFAULT_TIMEOUT, Failure, Status
 from .transport import Attempt, Reply, is_loopback_host, split_url
@@ -57,7 +57,6 @@ _PASSWORD = re.compile(r"[A-Za-z0-9]{24}")
 _ROLES = {"shop_manager": "Shop Manager"}
 _FULL_ACCESS = ("manage_options", "activate_plugins")
 
-TRACKING = "tracking"  # where `check --json` shows the site scan's findings (integrations/site_scan.py)
 PAGES_SAMPLED = 10  # the home page and up to nine public pages
 
 
