@@ -79,7 +79,7 @@ class SiteProfile:
         """The services this site uses, in dashboard order: the owner's website first, once connected (it
         can be left for later)."""
         crm = [self.crm] if self.crm in registry.CRM_IDS else []
-        site = [s for s in registry.SITE_IDS if s in self.values or s in self.results]
+        site = [s for s in registry.SITE_IDS if self.values.get(s) or s in self.results]
         return [*site, *registry.LICENSE_IDS, *crm, *(s for s in registry.PAYMENT_IDS if s in self.payments)]
 
     def variant(self, service_id: str) -> str:

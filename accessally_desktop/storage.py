@@ -275,6 +275,13 @@ def saved_result(result: CheckResult, tested_at: float) -> SavedResult:
                        facts=copy.deepcopy(dict(result.facts)))
 
 
+def kept_result(result: CheckResult, previous: SavedResult | None, now: float) -> SavedResult:
+    """The result to save for a service: the one loaded if nothing changed since (its original test time)."""
+    if previous is not None and result.message.startswith(previous.message):
+        return previous
+    return saved_result(result, now)
+
+
 class SettingsWriter:
     """Saves settings snapshots from worker threads; a snapshot never overwrites a newer one."""
 

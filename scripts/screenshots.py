@@ -38,7 +38,7 @@ def main(out_dir: str, *, dark: bool = False) -> int:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
     servers = {}
-    for service_id in ("license", "activecampaign", "stripe", "paypal"):
+    for service_id in ("wordpress", "license", "activecampaign", "stripe", "paypal"):
         servers[service_id] = server_class(service_id)().start()
         os.environ[override_env_var(service_id)] = servers[service_id].url
     out = Path(out_dir)
@@ -72,23 +72,27 @@ def main(out_dir: str, *, dark: bool = False) -> int:
 
     shot("1-welcome")
     wizard.next()
+    wizard.box("wordpress").form.set_values(servers["wordpress"].credentials())
+    tested("wordpress")
+    shot("2-site")
+    wizard.next()
     wizard.box("license").form.set_values(servers["license"].credentials())
     tested("license")
-    shot("2-license")
+    shot("3-license")
     wizard.next()
     wizard.crm.choice.set_value("activecampaign")
-    shot("3-crm")
+    shot("4-crm")
     wizard.next()
     wizard.box("activecampaign").form.set_values(servers["activecampaign"].credentials())
     tested("activecampaign")
-    shot("4-crm-credentials")
+    shot("5-crm-credentials")
     wizard.next()
     wizard.payments.use["stripe"].setChecked(True)
     wizard.box("stripe").form.set_values({k: v for k, v in servers["stripe"].credentials().items() if k != "mode"})
     tested("stripe")
-    shot("5-payments")
+    shot("6-payments")
     wizard.next()
-    shot("6-summary")
+    shot("7-summary")
     wizard.accept()
     while controller.wizard is not None:
         settle(50)

@@ -79,13 +79,13 @@ def test_the_wizards_help_button_offers_the_pages_of_the_services_on_that_page(q
 
     wizard = make_wizard(qtbot)
     wizard.show()
-    go_next(qtbot, wizard)  # the license page
+    go_next(qtbot, wizard)  # the site's page
     help_button = wizard.button(QWizard.WizardButton.HelpButton)
     assert help_button.isVisible() and help_button.text() == "&Help"
     qtbot.mouseClick(help_button, Qt.MouseButton.LeftButton)
     menu = next(w for w in wizard.findChildren(QMenu, "help_menu"))
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["AccessAlly license: where to find the keys", "AccessAlly knowledge base (CRM options and more)"]
+    assert texts == ["Your WordPress site: where to find the keys", "AccessAlly knowledge base (CRM options and more)"]
     menu.actions()[0].trigger()
-    assert browser.urls == [registry.get("license").help_url]
+    assert browser.urls == [registry.get("wordpress").help_url]
     menu.close()

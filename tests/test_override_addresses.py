@@ -69,11 +69,11 @@ def test_check_json_never_prints_the_password_of_an_override(tmp_path) -> None:
 
 
 def test_the_wizard_shows_the_refusal_without_the_password(qtbot, monkeypatch) -> None:
-    from test_wizard import go_next, make_wizard, run_test, type_into
+    from test_wizard import make_wizard, run_test, to_license, type_into
 
     monkeypatch.setenv(override_env_var("license"), "https://owner:hunter2-secret@accessally.example.com")
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     type_into(qtbot, wizard, _demo("license"), "license")
     text = run_test(qtbot, wizard, "license")
     shown = " ".join(label.text() for label in wizard.box("license").findChildren(QLabel))

@@ -36,7 +36,7 @@ def problems_on(tmp_path: Path, screen: str, *args: str) -> list[str]:
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert {"wizard SUMMARY (infusionsoft)", "main window page 0", "main window page 1"} <= set(report["seen"])
-    assert len(report["seen"]) == 12, report["seen"]  # every page, the CRM credentials page once per CRM
+    assert len(report["seen"]) == 13, report["seen"]  # every page, the CRM credentials page once per CRM
     return report["problems"]
 
 

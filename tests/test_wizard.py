@@ -21,8 +21,8 @@ from accessally_desktop.ui.wizard import NO_CRM, PageId, SetupWizard, next_page
 
 @pytest.fixture
 def services(serve):
-    """Stand-ins for the license, Drip, Stripe and PayPal, with their passing credentials."""
-    return {service_id: serve(service_id) for service_id in ("license", "drip", "stripe", "paypal")}
+    """Stand-ins for the site, the license, Drip, Stripe and PayPal, with their passing credentials."""
+    return {service_id: serve(service_id) for service_id in ("wordpress", "license", "drip", "stripe", "paypal")}
 
 
 def make_wizard(qtbot, secrets=None, storage=None) -> SetupWizard:
@@ -76,10 +76,24 @@ def go_next(qtbot, wizard: SetupWizard) -> None:
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
 
 
+def to_license(qtbot, wizard: SetupWizard) -> None:
+    """From the welcome page to the license, the site left for later."""
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_site"
+    wizard.website.later.setChecked(True)
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_license"
+
+
 def walk_to_summary(qtbot, wizard: SetupWizard, services) -> None:
     assert wizard.currentPage().objectName() == "page_welcome"
     go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_site"
+    type_into(qtbot, wizard, services["wordpress"].credentials(), "wordpress")
+    assert run_test(qtbot, wizard, "wordpress") and wizard.box("wordpress").passed()
+    go_next(qtbot, wizard)
     assert wizard.currentPage().objectName() == "page_license"
+    assert edit(wizard, "license.site_url").text() == services["wordpress"].credentials()["site_url"]
     type_into(qtbot, wizard, services["license"].credentials(), "license")
     assert not next_enabled(wizard)
     assert run_test(qtbot, wizard, "license") and wizard.box("license").passed()
@@ -108,7 +122,8 @@ def test_page_graph_skips_credentials_for_accessally_managed() -> None:
     assert next_page(PageId.CRM, NO_CRM) == PageId.PAYMENTS
     assert next_page(PageId.CRM, "drip") == PageId.CRM_CREDENTIALS
     assert next_page(PageId.CRM_CREDENTIALS, "drip") == PageId.PAYMENTS
-    assert next_page(PageId.WELCOME, "") == PageId.LICENSE
+    assert next_page(PageId.WELCOME, "") == PageId.SITE
+    assert next_page(PageId.SITE, "") == PageId.LICENSE
     assert next_page(PageId.SUMMARY, "drip") == -1
 
 
@@ -122,17 +137,17 @@ def test_fields_follow_the_naming_contract(qtbot) -> None:
                  "payments.stripe", "payments.paypal", "stripe.mode", "paypal.environment"):
         assert wizard.field(name) is not None, name
     assert wizard.field("stripe.mode") == "test"
-    for page in ("welcome", "license", "crm", "crm_credentials", "payments", "summary"):
+    for page in ("welcome", "site", "license", "crm", "crm_credentials", "payments", "summary"):
         assert wizard.findChild(QWizardPage, f"page_{page}") is not None
 
 
 def test_opening_the_wizard_builds_only_the_page_it_shows(qtbot) -> None:
     wizard = make_wizard(qtbot)
     assert wizard.findChildren(QLineEdit) == []  # the welcome page has no credential form
-    assert not any(page.built for page in (wizard.license, wizard.crm, wizard.crm_credentials, wizard.payments))
+    assert not any(page.built for page in (wizard.crm, *wizard.credential_pages()))
     wizard.next()
-    assert wizard.license.built and wizard.findChild(QLineEdit, "license.license_key") is not None
-    assert not wizard.payments.built
+    assert wizard.website.built and wizard.findChild(QLineEdit, "wordpress.site_url") is not None
+    assert not wizard.license.built and not wizard.payments.built
 
 
 def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, services, user_dirs, memory_keyring) -> None:
@@ -149,8 +164,12 @@ def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, service
     site = profile.name
     assert memory_keyring.entries[("AccessAlly Desktop", f"{site}/stripe.test.secret_key")] == \
         services["stripe"].credentials()["secret_key"]
+    site = services["wordpress"].credentials()
+    assert profile.results["wordpress"].status == "ok" and profile.site_url == site["site_url"]
+    password = site["application_password"].replace(" ", "")
+    assert memory_keyring.entries[("AccessAlly Desktop", f"{profile.name}/wordpress.application_password")] == password
     secrets = [services["license"].credentials()["license_key"], services["drip"].credentials()["api_token"],
-               services["stripe"].credentials()["secret_key"]]
+               services["stripe"].credentials()["secret_key"], password, site["application_password"]]
     files = files_under(*user_dirs.values())
     assert files, "the settings file should exist"
     for path in files:
@@ -161,7 +180,7 @@ def test_good_path_saves_everything_and_no_secret_lands_in_a_file(qtbot, service
 
 def test_a_failing_credential_blocks_next_until_continue_untested(qtbot, services) -> None:
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     values = dict(services["license"].credentials(), license_key="0" * 32)
     type_into(qtbot, wizard, values, "license")
     text = run_test(qtbot, wizard, "license")
@@ -181,7 +200,7 @@ def test_a_failing_credential_blocks_next_until_continue_untested(qtbot, service
 
 def test_editing_a_field_clears_its_stale_result(qtbot, services) -> None:
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     type_into(qtbot, wizard, services["license"].credentials(), "license")
     run_test(qtbot, wizard, "license")
     assert next_enabled(wizard)
@@ -211,7 +230,7 @@ def test_pasted_values_are_trimmed(qtbot) -> None:
 def test_cancel_mid_test_returns_to_idle_at_once(qtbot, services) -> None:
     services["license"].inject("hang")
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     type_into(qtbot, wizard, services["license"].credentials(), "license")
     box = wizard.box("license")
     qtbot.mouseClick(box.panel.button, Qt.MouseButton.LeftButton)
@@ -242,7 +261,11 @@ def saved_then_reopened(qtbot, services, start: PageId = PageId.WELCOME) -> Setu
 def test_rerun_opens_prefilled_from_settings_and_keyring(qtbot, services) -> None:
     again = saved_then_reopened(qtbot, services)
     go_next(qtbot, again)
-    assert again.currentId() == PageId.LICENSE and next_enabled(again), "a saved pass counts until a value changes"
+    assert again.currentId() == PageId.SITE and next_enabled(again), "a saved pass counts until a value changes"
+    password = services["wordpress"].credentials()["application_password"]
+    assert again.field("wordpress.application_password") == password.replace(" ", "")  # as WordPress reads it
+    go_next(qtbot, again)
+    assert again.currentId() == PageId.LICENSE and next_enabled(again)
     go_next(qtbot, again)
     assert again.field("crm.provider") == "drip"
     go_next(qtbot, again)
@@ -304,7 +327,7 @@ def test_closing_an_untouched_wizard_does_not_ask(qtbot, dialogs) -> None:
 def test_closing_with_typed_values_asks_before_discarding(qtbot, dialogs) -> None:
     wizard = make_wizard(qtbot)
     wizard.next()
-    qtbot.keyClicks(edit(wizard, "license.license_key"), "abc")
+    qtbot.keyClicks(edit(wizard, "wordpress.username"), "abc")
     wizard.close()
     assert dialogs.asked and "discard" in dialogs.asked[0].lower()
 
@@ -324,14 +347,14 @@ def test_a_fix_started_on_the_payments_page_keeps_every_other_page_as_saved(qtbo
     saved = before.sites[site]
     assert (after.crm, after.payments, after.values, after.site_url) == (saved.crm, saved.payments, saved.values,
                                                                        saved.site_url)
-    assert {name: result.status for name, result in after.results.items()} == {"license": "ok", "drip": "ok",
-                                                                               "stripe": "ok"}
+    assert {name: result.status for name, result in after.results.items()} == {
+        "wordpress": "ok", "license": "ok", "drip": "ok", "stripe": "ok"}
     assert storage.read_secrets(site, secret_names()) == secrets_before
 
 
 def test_a_pasted_invisible_character_is_pointed_out_and_never_saved(qtbot, services) -> None:
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     creds = services["license"].credentials()
     dirty = {**creds, "license_key": creds["license_key"][:4] + "\u200b" + creds["license_key"][4:],
              "email": creds["email"] + "\u00a0"}
@@ -367,7 +390,7 @@ def test_setting_up_payments_later_clears_the_processors_and_gives_them_back_whe
 
 def test_an_empty_field_turns_red_only_after_it_was_edited_or_a_test(qtbot) -> None:
     wizard = make_wizard(qtbot)
-    go_next(qtbot, wizard)
+    to_license(qtbot, wizard)
     box = wizard.box("license")
     notes = box.form.notes
     assert all(note.isHidden() for note in notes.values())  # a fresh page: nothing is a mistake yet
@@ -383,17 +406,20 @@ def test_an_empty_field_turns_red_only_after_it_was_edited_or_a_test(qtbot) -> N
 def test_each_page_says_which_step_it_is_of_how_many_along_the_chosen_path(qtbot) -> None:
     wizard = make_wizard(qtbot)
     wizard.show()
-    assert wizard.currentPage().title().endswith("— step 1 of 6")
+    assert wizard.currentPage().title().endswith("— step 1 of 7")
     go_next(qtbot, wizard)
-    assert wizard.currentPage().title() == "Your AccessAlly license — step 2 of 6"
+    assert wizard.currentPage().title() == "Your website — step 2 of 7"
+    wizard.website.later.setChecked(True)
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().title() == "Your AccessAlly license — step 3 of 7"
     type_into(qtbot, wizard, {"email": "jane@example.com", "license_key": "a" * 32,
                               "site_url": "https://members.example.com"}, "license")
     wizard.license.untested_box.setChecked(True)
     go_next(qtbot, wizard)
     choose(qtbot, wizard, NO_CRM)
     go_next(qtbot, wizard)  # AccessAlly Managed: no CRM credentials page, one step fewer
-    assert wizard.currentPage().title() == "Connect your payment processor — step 4 of 5"
+    assert wizard.currentPage().title() == "Connect your payment processor — step 5 of 6"
     wizard.back()
     choose(qtbot, wizard, "drip")
     go_next(qtbot, wizard)
-    assert wizard.currentPage().title() == "Connect Drip — step 4 of 6"
+    assert wizard.currentPage().title() == "Connect Drip — step 5 of 7"

@@ -42,8 +42,7 @@ def test_several_accounts_are_offered_and_the_pick_is_tested(qtbot, serve, user_
     assert box.values()["account_id"] == ACCOUNT_TWO["id"] and box.passed()
 
 
-# The owner's site has no wizard page yet (issue 15's "Your site" page): every other service has one.
-@pytest.mark.parametrize("service_id", [s for s in registry.SERVICE_IDS if registry.kind_of(s) != "site"])
+@pytest.mark.parametrize("service_id", registry.SERVICE_IDS)
 def test_every_service_shows_where_to_find_its_values_and_its_advice(qtbot, service_id) -> None:
     """Stripe's and PayPal's advice was declared but never shown; now every box shows its own."""
     from PySide6.QtWidgets import QLabel

@@ -75,6 +75,9 @@ class Integration(ABC):
     help_url: ClassVar[str] = ""  # the service's own page that shows where these values are (Help menu, wizard)
     test_button: ClassVar[str] = "&Test connection"  # the wizard's button that runs `test`
     follows_up: ClassVar[bool] = False  # a pass is followed by `follow_up` (the dashboard runs it)
+    # A button that gets the credentials by the owner's approval in their browser instead of copy and paste
+    # ("Connect my site"): see `approval_page`, `approved_values` and `test_approved`.
+    connect_button: ClassVar[str] = ""
     rate_limit: ClassVar[RateLimit] = RateLimit()  # what the service's 429 without Retry-After means
     variants: ClassVar[tuple[Variant, ...]] = ()  # side-by-side credential sets, e.g. test and live; the first is a new site's
     variant_key: ClassVar[str] = "mode"  # where the values name the active variant (`check`'s key too)
@@ -243,6 +246,28 @@ class Integration(ABC):
         """The second check worth making after a pass, about the owner's site (Stripe: does it send
         events there?), where `follows_up`; the facts it finds (`Account.extra`) join the saved result."""
         raise NotImplementedError
+
+    # -- approval in the browser (where `connect_button`) -------------------------------------------
+
+    def approval_page(self, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+                      attempt: Attempt | None = None) -> CheckResult:
+        """Find the page where the owner approves this app, like a test (deadline, cancel, one result).
+        OK: `approval_address(result)` is the page; the result's account facts that name a field (a
+        canonical address) are the values to use from then on. Otherwise it says why there is none."""
+        raise NotImplementedError
+
+    def approval_address(self, result: CheckResult) -> str | None:
+        raise NotImplementedError
+
+    def approved_values(self, site_url: str, user: str, password: str) -> dict[str, str]:
+        """The fields an approval fills in."""
+        raise NotImplementedError
+
+    def test_approved(self, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+                      attempt: Attempt | None = None) -> CheckResult:
+        """The test right after an approval: the credentials were just issued, so a refusal is never
+        about them."""
+        return self.test(values, timeout=timeout, attempt=attempt)
 
     # -- what the dashboard shows ------------------------------------------------------------
 

@@ -70,6 +70,7 @@ class WordPress(Integration):
     guidance = ("This app connects to your site to check what it really does; it does not change your "
                 "WordPress settings.")
     password_just_issued = False  # see `check_issued_password`
+    connect_button = "&Connect my site"  # WordPress's Authorize Application page (wordpress_authorize.py)
     # An application password: 24 letters and digits (WP_Application_Passwords), often shown in six groups
     # of four. Ordinary words come in fours too, so the spaced shape needs a group mixing letters and digits
     # and a capital after a small letter or digit (about 98 % of real ones); the value itself is always masked.
@@ -153,6 +154,20 @@ class WordPress(Integration):
                                              extra={k: v for k, v in extra.items() if v}),
                              warnings=tuple(warnings))
         return with_tracking(result, pages.as_details())
+
+    def approval_page(self, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+                      attempt: Attempt | None = None) -> CheckResult:
+        return find_authorization(str(values.get("site_url") or ""), timeout=timeout, attempt=attempt)
+
+    def approval_address(self, result: CheckResult) -> str | None:
+        return authorization_endpoint(result)
+
+    def approved_values(self, site_url: str, user: str, password: str) -> dict[str, str]:
+        return {"site_url": site_url, "username": user, "application_password": password}
+
+    def test_approved(self, values: Mapping[str, object], *, timeout: float = DEFAULT_TIMEOUT,
+                      attempt: Attempt | None = None) -> CheckResult:
+        return check_issued_password(values, timeout=timeout, attempt=attempt)
 
     def warm_up(self) -> None:
         warm_up_scan()  # the CRM modules whose scripts the scan looks for: loaded on the GUI thread

@@ -7,14 +7,15 @@ from ..integrations import registry
 
 class PageId(IntEnum):
     WELCOME = 0
-    LICENSE = 1
-    CRM = 2
-    CRM_CREDENTIALS = 3
-    PAYMENTS = 4
-    SUMMARY = 5
+    SITE = 1
+    LICENSE = 2
+    CRM = 3
+    CRM_CREDENTIALS = 4
+    PAYMENTS = 5
+    SUMMARY = 6
 
 
 def page_for(service_id: str) -> PageId:
     """The wizard page where a service's credentials are entered."""
-    return {"license": PageId.LICENSE, "payment": PageId.PAYMENTS}.get(registry.kind_of(service_id),
-                                                                        PageId.CRM_CREDENTIALS)
+    pages = {"site": PageId.SITE, "license": PageId.LICENSE, "payment": PageId.PAYMENTS}
+    return pages.get(registry.kind_of(service_id), PageId.CRM_CREDENTIALS)

@@ -100,6 +100,9 @@ class PaymentsPage(CredentialPage):
     def boxes(self) -> list[ServiceBox]:
         return [self.payment_boxes[service_id] for service_id in self.chosen()]
 
+    def all_boxes(self) -> dict[str, ServiceBox]:
+        return self.payment_boxes
+
     def isComplete(self) -> bool:
         if not (self.later.isChecked() or self.chosen()):
             return False

@@ -11,6 +11,7 @@ the kind "<service>.credentials".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -343,7 +344,8 @@ class ServiceBox(QWidget):
         result = self.current_result()
         return result is not None and result.ok
 
-    def start_test(self) -> None:
+    def start_test(self, run: Callable[..., CheckResult] | None = None) -> None:
+        """Check the shown values, then test them live: with `run` if given (the test right after an approval)."""
         report = self.integration.check_format(self.values())
         for form in self.forms():
             if form.isVisibleTo(self) or form is self.form:
@@ -354,7 +356,8 @@ class ServiceBox(QWidget):
             return
         self.cancel_test()
         self.panel.set_running(True)
-        test = LiveTest(self.service_id, lambda attempt: self.integration.test(report.values, attempt=attempt),
+        run = run or self.integration.test
+        test = LiveTest(self.service_id, lambda attempt: run(report.values, attempt=attempt),
                         timeout=self.wizard.test_timeout, parent=self)
         test.finished.connect(lambda result, values=report.values, t=test: self._finished(t, values, result))
         self._running = test

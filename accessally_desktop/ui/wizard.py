@@ -1,4 +1,4 @@
-"""The Get Started setup wizard: license, CRM, payments, summary; Finish saves everything at once.
+"""The Get Started setup wizard: your site, license, CRM, payments, summary; Finish saves everything at once.
 
 Pages have explicit ids and one `next_page` function holds the page graph. Every input is a
 wizard field named "<service id>.<field>" (plus crm.provider, payments.<id>, payments.later, and a
@@ -27,7 +27,7 @@ from ..settings import SavedResult, Settings, SiteProfile
 from ..storage import (
     SaveError,
     Storage,
-    saved_result,
+    kept_result,
     secret_names,
     stored_name,
     unmoved_names,
@@ -38,14 +38,16 @@ from .pages import PageId, page_for
 from .payments_page import PaymentsPage
 from .screen_fit import fit_to_screen
 from .service_box import ServiceBox, Tested
+from .site_page import SitePage
+from .welcome_page import WelcomePage
 from .when import when_text
 from .widgets import result_text, window_title
 from .wizard_pages import (
+    CredentialPage,
     CrmCredentialsPage,
     CrmPage,
     LicensePage,
     SummaryPage,
-    WelcomePage,
 )
 from .wizard_steps import StepTitles, next_page, show_help
 from .workers import submit
@@ -94,14 +96,15 @@ class SetupWizard(QWizard):
         self.helpRequested.connect(lambda: show_help(self))
         fit_to_screen(self, 760, 640)
         self.welcome = WelcomePage(self)
+        self.website = SitePage(self)
         self.license = LicensePage(self)
         self.crm = CrmPage(self)
         self.crm_credentials = CrmCredentialsPage(self)
         self.payments = PaymentsPage(self)
         self.summary = SummaryPage(self)
-        for page_id, page in ((PageId.WELCOME, self.welcome), (PageId.LICENSE, self.license), (PageId.CRM, self.crm),
-                              (PageId.CRM_CREDENTIALS, self.crm_credentials), (PageId.PAYMENTS, self.payments),
-                              (PageId.SUMMARY, self.summary)):
+        for page_id, page in ((PageId.WELCOME, self.welcome), (PageId.SITE, self.website), (PageId.LICENSE, self.license),
+                              (PageId.CRM, self.crm), (PageId.CRM_CREDENTIALS, self.crm_credentials),
+                              (PageId.PAYMENTS, self.payments), (PageId.SUMMARY, self.summary)):
             self.setPage(page_id, page)
         self.setStartId(start)
         self.step_titles = StepTitles(self)
@@ -141,26 +144,34 @@ class SetupWizard(QWizard):
         self.crm.ensure_built()
         return self.field("crm.provider") or ""
 
+    def credential_pages(self) -> tuple[CredentialPage, ...]:
+        return self.website, self.license, self.crm_credentials, self.payments
+
     def box(self, service_id: str) -> ServiceBox:
         """A service's box, building its page (filled from the saved setup) if it was not shown yet."""
-        kind = registry.kind_of(service_id)
-        if kind == "crm":
-            return self.crm_credentials.crm_box(service_id)
-        return (self.license.license_boxes if kind == "license" else self.payments.payment_boxes)[service_id]
+        return self.page(page_for(service_id)).box(service_id)
 
     def boxes(self) -> dict[str, ServiceBox]:
         """The service boxes built so far."""
-        built = dict(self.license.license_boxes) if self.license.built else {}
-        if self.crm_credentials.built:
-            built.update(self.crm_credentials.crm_boxes)
-        if self.payments.built:
-            built.update(self.payments.payment_boxes)
-        return built
+        return {sid: box for page in self.credential_pages() if page.built for sid, box in page.all_boxes().items()}
 
     def services_in_use(self) -> list[str]:
         crm = self.chosen_crm()
         self.payments.ensure_built()
-        return [*registry.LICENSE_IDS, *([crm] if crm in registry.CRM_IDS else []), *self.payments.chosen()]
+        return [*self.website.chosen(), *registry.LICENSE_IDS, *([crm] if crm in registry.CRM_IDS else []),
+                *self.payments.chosen()]
+
+    def site_address(self) -> str:
+        """The site's address as known now: the canonical one a passing site test found, else as typed on
+        the "Your site" page, else on the license page ("" if none)."""
+        boxes = self.boxes()
+        site = self.website.chosen() if self.website.built else []
+        for box in (boxes[s] for s in (*site, *registry.LICENSE_IDS) if s in boxes):
+            result = box.current_result()
+            found = result.account.extra.get("site_url", "") if result is not None and result.ok else ""
+            if found or (found := box.integration.check_format(box.values()).values.get("site_url", "")):
+                return found
+        return ""
 
     # -- prefill from saved settings and keyring ----------------------------------------------------
 
@@ -261,14 +272,13 @@ class SetupWizard(QWizard):
                         saved[stored_name("", f.name, variant)] = value
             values_by_service[service_id] = saved
         profile.values = values_by_service
-        profile.site_url = next((saved["site_url"] for service_id in registry.LICENSE_IDS
-                                 if "site_url" in (saved := values_by_service.get(service_id, {}))), profile.site_url)
+        profile.site_url = self.site_address() or profile.site_url
         now = time.time()
         results = {}
         for service_id in in_use:
             result = self.box(service_id).current_result()
             if result is not None and not (service_id in self.untested and not result.ok):
-                results[service_id] = _saved_from_result(result, profile.results.get(service_id), now)
+                results[service_id] = kept_result(result, profile.results.get(service_id), now)
             else:
                 results[service_id] = SavedResult("untested", "Saved without a passing test.", tested_at=now,
                                                   untested=True)
@@ -325,7 +335,7 @@ class SetupWizard(QWizard):
     # -- leaving without Finish ----------------------------------------------------------------
 
     def has_unsaved_input(self) -> bool:
-        if not any(page.built for page in (self.license, self.crm, self.crm_credentials, self.payments)):
+        if not any(page.built for page in (self.crm, *self.credential_pages())):
             return False  # nothing but the welcome page was shown: nothing typed
         try:
             settings, secrets = self.collect()
@@ -387,10 +397,6 @@ def _result_from_saved(service_id: str, saved: SavedResult) -> CheckResult:
                                    extra=dict(saved.extra))
     when = when_text(saved.tested_at)
     message = saved.message + (f" (tested {when})" if when and "(tested" not in saved.message else "")
-    return integrations.CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms)
+    return integrations.CheckResult(service_id, status, message, account=account, elapsed_ms=saved.elapsed_ms,
+                                    facts=dict(saved.facts))
 
-
-def _saved_from_result(result: CheckResult, previous: SavedResult | None, now: float) -> SavedResult:
-    if previous is not None and result.message.startswith(previous.message):
-        return previous  # unchanged since it was loaded: keep its original test time
-    return saved_result(result, now)

@@ -1,10 +1,10 @@
-"""The wizard's pages: welcome, license, CRM choice, CRM credentials, payments, summary. Each
-credential page holds service boxes built from the declarations (`service_box`); the wizard
-(`wizard.SetupWizard`) holds the page graph, the prefill and the one save at Finish."""
+"""The wizard's page kinds (lazy, credential) and its license, CRM choice, CRM credentials and summary
+pages (the welcome, site and payments pages have modules of their own). Each credential page holds
+service boxes built from the declarations (`service_box`); the wizard (`wizard.SetupWizard`) holds
+the page graph, the prefill and the one save at Finish."""
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -20,13 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..integrations import registry
-from ..integrations.characters import shorten
-from ..settings import MAX_SITE_NAME
 from .service_box import ServiceBox
-from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, heading, plain_text, scrolling
+from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, plain_text, scrolling
 
 if TYPE_CHECKING:
-    from ..integrations import Integration
     from .wizard import SetupWizard
 
 class LazyPage(QWizardPage):
@@ -93,6 +90,13 @@ class CredentialPage(LazyPage):
         """The service boxes in use on this page right now."""
         raise NotImplementedError
 
+    def all_boxes(self) -> dict[str, ServiceBox]:
+        """Every service box the page has built, in use or not."""
+        raise NotImplementedError
+
+    def box(self, service_id: str) -> ServiceBox:
+        return self.all_boxes()[service_id]
+
     def _untested_toggled(self, on: bool) -> None:
         for box in self.boxes():
             if on and not box.passed():
@@ -146,74 +150,6 @@ class CredentialPage(LazyPage):
         return box
 
 
-def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
-    """Says plainly that this is a sandbox, and lists the demo values that pass."""
-    rows = "".join(
-        f"<tr><td><b>{registry.get(sid).name}</b></td><td>"
-        + "<br>".join(f"{_label(registry.get(sid), k)}: <code>{v}</code>" for k, v in values.items() if v)
-        + "</td></tr>" for sid, values in demo.items())
-    label = heading(
-        "<p style='background:#fff3cd; color:#5c4400; padding:6px'><b>SANDBOX</b> — every service is a local "
-        "stand-in on this computer. Nothing reaches real services, and nothing touches your real sites, "
-        "settings or keyring. Use the demo values below (each page has a button that fills them in); change "
-        "one character to see a failure.</p><table cellspacing='4'>" + rows + "</table>")
-    label.setObjectName("sandbox_banner")
-    return label
-
-
-def _label(integration: Integration, name: str) -> str:
-    """A demo value's label: its field's, or the variant's choice ("Environment")."""
-    try:
-        return integration.field(name).label
-    except KeyError:
-        return name.capitalize()
-
-
-class WelcomePage(QWizardPage):
-    def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__()
-        self.setObjectName("page_welcome")
-        self.setTitle(self.tr("Welcome to AccessAlly setup"))
-        self.setSubTitle(self.tr("Connect your license, your CRM and your payment processor. "
-                                 "Each connection is tested live before you go on."))
-        content = QWidget()  # scrolls: the sandbox's demo values alone are taller than a small screen
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        QVBoxLayout(self).addWidget(scrolling(content), 1)
-
-        def names(service_ids: tuple[str, ...]) -> str:  # from the registry: no service module loads here
-            shown = [html.escape(registry.display_name(s)) for s in service_ids]
-            return ", ".join(shown[:-1]) + self.tr(" or ") + shown[-1] if len(shown) > 1 else "".join(shown)
-
-        layout.addWidget(heading(self.tr(
-            "<p>Have these at hand (each is checked as you enter it):</p><ul>"
-            "<li><b>Your AccessAlly license key</b> — in your AccessAlly customer account "
-            "(<a href='https://accessally.com'>accessally.com</a>), and your site's address.</li>"
-            "<li><b>Your CRM's API credentials</b> — %s. The next pages say where each one is found.</li>"
-            "<li><b>Your payment keys</b> — %s. The payments page says where to find them.</li></ul>"
-            "<p>Nothing is saved until you click <b>Finish</b>. You can run this wizard again at any "
-            "time.</p>") % (names(registry.CRM_IDS), names(registry.PAYMENT_IDS))))
-        self.storage = StatusBadge()  # where keys will be kept: said before anything is typed
-        self.storage.setObjectName("welcome_storage_badge")
-        self.storage.text.setObjectName("welcome_storage")
-        self.storage.text.setWordWrap(True)
-        self.storage.set_status("ok", self.tr("Your keys will be kept in your computer's password store, "
-                                              "never in a file."))
-        layout.addWidget(self.storage)
-        if wizard.sandbox:  # memory only, by design: the banner says so
-            self.storage.setVisible(False)
-            layout.insertWidget(0, _sandbox_banner(wizard.sandbox))
-        self.site_label = plain_text(QLabel())  # the site's name, as typed
-        self.site_label.setObjectName("welcome_site")
-        layout.addWidget(self.site_label)
-        layout.addStretch(1)
-        self.site_label.setText(self.tr("Setting up site: %s") % shorten(wizard.profile.name, MAX_SITE_NAME))
-
-    def show_storage(self, problem: str) -> None:
-        """No password store: keys typed now will be forgotten when the app closes."""
-        self.storage.set_status("untested", problem)
-
-
 class LicensePage(CredentialPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
@@ -226,7 +162,7 @@ class LicensePage(CredentialPage):
         self.license_boxes = {service_id: self.watch(ServiceBox(self.setup, service_id))
                               for service_id in registry.LICENSE_IDS}
         layout = QVBoxLayout(self)
-        site_url = self.setup.profile.site_url
+        site_url = self.setup.site_address() or self.setup.profile.site_url  # from the "Your site" page
         for box in self.license_boxes.values():
             layout.addWidget(box)
             self.setup.prefill(box)
@@ -238,6 +174,9 @@ class LicensePage(CredentialPage):
 
     def boxes(self) -> list[ServiceBox]:
         return list(self.license_boxes.values())
+
+    def all_boxes(self) -> dict[str, ServiceBox]:
+        return self.license_boxes
 
 
 class CrmPage(LazyPage):
@@ -281,15 +220,15 @@ class CrmPage(LazyPage):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-
-def crm_name(crm: str) -> str:
-    """A CRM choice as the owner reads it, "no CRM" included."""
-    return registry.NO_CRM_NAME if crm == registry.NO_CRM else registry.display_name(crm)
-
     def focus_first_input(self) -> None:
         """The chosen CRM, else the first choice: where the arrow keys start."""
         chosen = self.choice.get_value() or registry.CRM_IDS[0]
         self.choice.button(chosen).setFocus()
+
+
+def crm_name(crm: str) -> str:
+    """A CRM choice as the owner reads it, "no CRM" included."""
+    return registry.NO_CRM_NAME if crm == registry.NO_CRM else registry.display_name(crm)
 
 
 class CrmCredentialsPage(CredentialPage):
@@ -341,6 +280,12 @@ class CrmCredentialsPage(CredentialPage):
         crm = self.crm()
         return [self.crm_box(crm)] if crm in registry.CRM_IDS else []
 
+    def all_boxes(self) -> dict[str, ServiceBox]:
+        return self.crm_boxes
+
+    def box(self, service_id: str) -> ServiceBox:
+        return self.crm_box(service_id)
+
 
 class SummaryPage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
@@ -364,6 +309,10 @@ class SummaryPage(QWizardPage):
     def initializePage(self) -> None:
         while self.rows.rowCount():
             self.rows.removeRow(0)
+        if self.setup.website.later.isChecked():
+            later = QLabel(self.tr("Connect later"))
+            later.setObjectName("summary_site")
+            self.rows.addRow(QLabel(self.tr("<b>Your site</b>")), later)
         saved, chosen = self.setup.profile.crm, self.setup.chosen_crm()
         if chosen:
             text = crm_name(chosen) if saved in ("", chosen) else f"{crm_name(saved)} → {crm_name(chosen)}"
