@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..integrations import registry
+from ..integrations.options import Toggle
 from .when import when_text
 from .widgets import StatusBadge, icon, plain_text
 
@@ -111,7 +112,7 @@ class FindingsList(QWidget):
         report = site_report(profile)
         found = list(report.findings) if report is not None else []
         crm = registry.get(profile.crm) if profile.crm in registry.CRM_IDS else None
-        about = {option.key: plain(option.label) for option in crm.options} if crm else {}
+        about = {o.key: plain(o.label) for o in crm.options if isinstance(o, Toggle)} if crm else {}
         while len(self.lines) < len(found):
             line = FindingLine()
             line.setObjectName(f"{self.objectName()}_{len(self.lines)}")
