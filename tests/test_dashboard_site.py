@@ -15,6 +15,7 @@ from test_main_window import configured, no_dialogs, start_app  # noqa: F401 - t
 
 from accessally_desktop.integrations import registry
 from accessally_desktop.integrations.site_findings import WORDPRESS_PLACE
+from accessally_desktop.sandbox.wordpress import WordPressSandbox
 from accessally_desktop.secrets import open_store
 from accessally_desktop.settings import SettingsStore
 from accessally_desktop.storage import Storage
@@ -28,17 +29,15 @@ GTM = "<script src='https://www.googletagmanager.com/gtm.js?id=GTM-K9ZZ12'></scr
 
 def with_scanned_site(pages: dict, wordpress=None) -> str:
     """Save a passing site test of these loopback pages in the configured site; its Drip account id.
-    With `wordpress` (a stand-in), the site's values and password are its, so a new test can run."""
+    The site's values and password are the stand-in's (`wordpress`, when given: a new test can run)."""
     store = SettingsStore()
     settings = store.load().settings
     profile = settings.current()
     account = profile.values["drip"]["account_id"]
     profile.results[SITE_ID] = saved_site({path: answer(account) for path, answer in pages.items()}, time.time() - 120)
-    secrets = {}
-    if wordpress is not None:
-        creds = wordpress.credentials()
-        profile.values[SITE_ID] = {"site_url": creds["site_url"], "username": creds["username"]}
-        secrets = {f"{SITE_ID}.application_password": creds["application_password"]}
+    creds = wordpress.credentials() if wordpress is not None else dict(WordPressSandbox.demo)
+    profile.values[SITE_ID] = {"site_url": creds["site_url"], "username": creds["username"]}
+    secrets = {f"{SITE_ID}.application_password": creds["application_password"]}
     Storage(store, open_store().store).commit(settings, profile.name, secrets)
     return account
 
@@ -57,6 +56,18 @@ def test_the_site_row_lists_its_findings_under_its_facts(qtbot) -> None:
     assert findings.lines[1].accessibleName().startswith("Note: ")
     assert findings.lines[0].icon.isVisibleTo(controller.window)
     assert dashboard.rows["drip"].findings is None  # only the site's row has findings
+
+
+def test_a_pass_that_no_longer_counts_shows_no_findings(qtbot) -> None:
+    with_scanned_site({"/": lambda a: page(drip_tag(a))})
+    store = SettingsStore()
+    settings = store.load().settings
+    del settings.current().values[SITE_ID]["username"]  # edited by hand: the next test cannot run
+    store.save(settings)
+    controller = start_app(qtbot)
+    row = controller.window.dashboard.rows[SITE_ID]
+    assert "Needs your" in row.badge.text.text()
+    assert not row.findings.isVisibleTo(controller.window) and row.extra.text() == ""
 
 
 def test_the_row_follows_the_crm_panels_apply(qtbot) -> None:

@@ -105,6 +105,7 @@ class ServiceRow(QFrame):
         self.when = QLabel()
         self.when.setObjectName(f"when_{service_id}")
         self.tested_at = 0.0
+        self._pass_counts = False  # whether the last pass still holds (no value missing, no key lost)
         self.extra = QLabel()
         self.extra.setObjectName(f"extra_{service_id}")
         self.extra.setWordWrap(True)
@@ -177,12 +178,13 @@ class ServiceRow(QFrame):
         self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
         self.next_step.setVisible(failing)
         self.fix_button.setVisible(failing)
+        self._pass_counts = not needed and status != "keys_lost"
         self.show_findings(profile)
 
     def show_findings(self, profile: SiteProfile) -> None:
         """A site's findings as kept now: its last passing test's scan against the CRM's options."""
         if self.findings is not None:
-            self.findings.show_profile(profile)
+            self.findings.show_profile(profile if self._pass_counts else None)
 
     def show_unconnected(self) -> None:
         """A site the owner has not connected: what connecting gives, and the button that opens the

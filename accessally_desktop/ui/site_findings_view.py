@@ -104,14 +104,14 @@ class FindingsList(QWidget):
         self.column.addWidget(self.heading)
         self.setVisible(False)
 
-    def show_profile(self, profile: SiteProfile) -> None:
-        """The site's findings as kept now (none: the list hides)."""
+    def show_profile(self, profile: SiteProfile | None) -> None:
+        """The site's findings as kept now; None, or none found, hides the list."""
         from ..site_report import site_report  # the scan's modules: only once a site is connected
         from .option_widgets import plain
 
-        report = site_report(profile)
+        report = site_report(profile) if profile is not None else None
         found = list(report.findings) if report is not None else []
-        crm = registry.get(profile.crm) if profile.crm in registry.CRM_IDS else None
+        crm = registry.get(profile.crm) if report is not None and profile.crm in registry.CRM_IDS else None
         about = {o.key: plain(o.label) for o in crm.options if isinstance(o, Toggle)} if crm else {}
         while len(self.lines) < len(found):
             line = FindingLine()
