@@ -191,10 +191,10 @@ class ServiceRow(QFrame):
         wizard there. Nothing to test yet."""
         name = registry.display_name(self.service_id)
         self.badge.set_status("untested", self.tr(NOT_CONNECTED))
-        self.test_button.setVisible(False)
         self.fix_button.setText(self.tr("Connect %s…") % name)
         self.fix_button.setAccessibleName(self.tr("Connect %s in the setup wizard") % name)
-        self.next_step.setVisible(False)
+        for part in (self.test_button, self.account, self.mode, self.when, self.extra, self.next_step):
+            part.setVisible(False)  # nothing tested, so nothing to say of it: one line
 
     def show_locked(self) -> None:
         """The keyring is locked, so the test could not start: the saved result stays as it was."""
