@@ -108,6 +108,7 @@ def test_a_site_not_connected_yet_has_a_row_that_opens_the_wizard(qtbot) -> None
     assert dashboard.rows_box.itemAt(0).widget() is row  # first, as a connected site's row is
     assert row.badge.text.text() == "Not connected yet: connect your website to check what it really does."
     assert not row.test_button.isVisibleTo(window) and not row.findings.isVisibleTo(window)
+    assert not row.when.isVisibleTo(window)  # never tested: one line, no "never tested" under it
     connect = window.findChild(QPushButton, f"fix_{SITE_ID}")
     assert connect.isVisibleTo(window) and connect.text().replace("&", "") == (
         f"Connect {registry.display_name(SITE_ID)}…")
