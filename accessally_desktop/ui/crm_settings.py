@@ -114,8 +114,7 @@ class CrmSettingsPanel(QWidget):
         self.saved_note_fades.setInterval(SAVED_NOTE_MS)
         self.saved_note_fades.timeout.connect(self.saved_note.clear)
         buttons.addWidget(self.unapplied)
-        buttons.addWidget(self.saved_note)
-        buttons.addStretch(1)
+        buttons.addWidget(self.saved_note, 1)  # all the room beside the buttons: it may name what the site does
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
         layout = QVBoxLayout(self)
