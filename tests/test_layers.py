@@ -10,8 +10,8 @@ import sys
 import accessally_desktop
 from accessally_desktop import integrations
 
-CORE = ["about", "cli", "diagnostics", "journal", "logs", "secrets", "settings", "site_checks", "site_report", "site_versions", "storage",
-        "transfer", "typed", "url_scheme"]
+CORE = ["about", "cli", "diagnostics", "journal", "logs", "secrets", "settings", "site_checks", "site_report",
+        "site_versions", "storage", "transfer", "typed", "url_scheme"]
 INTEGRATIONS = [f"integrations.{m.name}" for m in pkgutil.iter_modules(integrations.__path__)]
 APP_MODULES = {f"accessally_desktop.{name}" for name in CORE}
 

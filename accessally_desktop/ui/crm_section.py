@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QPushButton, QVBoxLayout, QWidget
@@ -12,7 +12,11 @@ from PySide6.QtWidgets import QCheckBox, QPushButton, QVBoxLayout, QWidget
 from ..integrations import CheckResult, Integration
 from ..integrations.options import Lookup, Pick, Snippet, Toggle, stored_keys
 from ..secrets import KeyringLockedError, SecretStoreError
-from .option_widgets import ChoicePicker, SnippetBox, failure_text, paragraph, plain
+from .option_widgets import ChoicePicker, SnippetBox, StatusLine, failure_text, paragraph, plain
+from .site_findings_view import KIND, SiteNotes, checked, show_finding
+
+if TYPE_CHECKING:
+    from ..site_report import SiteReport
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +50,14 @@ class CrmSection(QWidget):
         self.toggles: dict[str, QCheckBox] = {}
         self.picks: dict[str, ChoicePicker] = {}
         self.snippets: dict[str, SnippetBox] = {}
+        self.site_lines: dict[str, StatusLine] = {}  # toggle key -> what the site does about it
         self.focus_order: list[QWidget] = []
         self._looked_up: dict[str, str] = {}  # snippet key -> the id its lookup last gave
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(layout.spacing() + 6)  # one option's block from the next
+        self.site_notes = SiteNotes(f"{integration.id}_site_notes")
+        layout.addWidget(self.site_notes)
         for option in integration.options:
             layout.addWidget(self._build(option))
         if not integration.options:
@@ -69,15 +76,21 @@ class CrmSection(QWidget):
             box.toggled.connect(self._changed)
             self.toggles[option.key] = box
             self.focus_order.append(box)
-            if not option.explanation:
+            below: list[QWidget] = []
+            if option.explanation:
+                below.append(paragraph(option.explanation, name=f"{name}_explanation"))
+            if option.script is not None:  # the site test looks for it on the site's pages
+                self.site_lines[option.key] = StatusLine(f"site_{option.key}")
+                below.append(self.site_lines[option.key])
+            if not below:
                 return box
             holder = QWidget()
             column = QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
-            note = paragraph(option.explanation, name=f"{name}_explanation")
-            note.setContentsMargins(24, 0, 0, 0)
             column.addWidget(box)
-            column.addWidget(note)
+            for widget in below:
+                widget.setContentsMargins(24, 0, 0, 0)
+                column.addWidget(widget)
             return holder
         if isinstance(option, Pick):
             picker = ChoicePicker(self.integration.id, self.integration.name, option)
@@ -146,6 +159,16 @@ class CrmSection(QWidget):
     def _changed(self, *_args: object) -> None:
         self._show_snippets()
         self.edited.emit()
+
+    def show_site(self, report: SiteReport | None, not_checked: str) -> None:
+        """What the site does about each toggle it can be checked for, and about the whole site; with
+        no report, `not_checked` (how to have it checked), once, where the toggles can be checked."""
+        for key, line in self.site_lines.items():
+            show_finding(line, report.for_option(key) if report is not None else None, report)
+        if report is None:
+            self.site_notes.show_lines([("info", not_checked)] if self.site_lines else [])
+        else:
+            self.site_notes.show_lines([(KIND[f.ok], checked(report) + f.text) for f in report.site_wide])
 
     # -- snippets --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ there, so also off the GUI thread).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Iterable
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 
 from ..integrations import Attempt, CheckResult, registry
 from ..settings import SiteProfile
+from ..site_report import SiteReport, site_report
 from .crm_section import Answer, CrmSection, Fetch
 from .option_widgets import paragraph
+from .site_findings_view import not_checked
 from .widgets import scrolling
 from .workers import submit
 
@@ -30,7 +33,10 @@ log = logging.getLogger(__name__)
 DEFAULT_FETCH_TIMEOUT = 15.0
 WHERE_THEY_LIVE = ("This app keeps these settings to check your site against; it does not change WordPress. "
                    "Set them on your site in WordPress: AccessAlly › General Settings › Payment › CRM Integration.")
-SAVED_NOTE_MS = 8000  # how long Apply's "Saved in this app" stays
+SAVED_NOTE_MS = 8000  # how long Apply's "Saved in this app" stays (when the site does not differ)
+SAVED = ("Saved in this app. It does not change your website: set the same in WordPress, AccessAlly › General "
+         "Settings › Payment › CRM Integration.")
+SAVED_BUT_SITE_DIFFERS = "Saved in this app, which does not change your website. Your site, as last checked: %s"
 
 Credentials = Callable[[], dict[str, str]]
 
@@ -76,6 +82,7 @@ class CrmSettingsPanel(QWidget):
         for crm_id in registry.CRM_IDS:
             section = CrmSection(registry.get(crm_id), self._fetcher(crm_id))
             section.edited.connect(self._update_buttons)
+            section.edited.connect(self.show_site_findings)
             self.sections[crm_id] = section
         self.sections[registry.NO_CRM] = self._build_no_crm()
         content = QWidget()
@@ -107,8 +114,7 @@ class CrmSettingsPanel(QWidget):
         self.saved_note_fades.setInterval(SAVED_NOTE_MS)
         self.saved_note_fades.timeout.connect(self.saved_note.clear)
         buttons.addWidget(self.unapplied)
-        buttons.addWidget(self.saved_note)
-        buttons.addStretch(1)
+        buttons.addWidget(self.saved_note, 1)  # all the room beside the buttons: it may name what the site does
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
         layout = QVBoxLayout(self)
@@ -167,6 +173,8 @@ class CrmSettingsPanel(QWidget):
             looked_up = saved.account_id if saved is not None and saved.status == "ok" else ""
             section.reset(self._baseline, self._fields, looked_up)
             section.look_up_all()
+        self.saved_note.clear()  # it spoke of the site shown before
+        self.show_site_findings()
         self._update_buttons()
 
     def current_options(self) -> dict[str, dict[str, Any]]:
@@ -196,9 +204,15 @@ class CrmSettingsPanel(QWidget):
         self._baseline = dict(options[self._crm])
         self._update_buttons()
         self.applied.emit(options)
-        self.saved_note.setText(self.tr("Saved in this app. It does not change your website: set the same in "
-                                        "WordPress, AccessAlly › General Settings › Payment › CRM Integration."))
-        self.saved_note_fades.start()
+        self.show_site_findings()
+        report = self._site_report()
+        differs = [f.text for f in report.findings if f.option and f.ok is False] if report is not None else []
+        if differs:  # what the owner still has to do in WordPress: it stays until the next edit
+            self.saved_note_fades.stop()
+            self.saved_note.setText(self.tr(SAVED_BUT_SITE_DIFFERS) % " ".join(differs))
+        else:
+            self.saved_note.setText(self.tr(SAVED))
+            self.saved_note_fades.start()
 
     def _double_opt_in_confirmed(self) -> bool:
         """A newly chosen item the panel warns of (a form with double opt-in) is applied only when the
@@ -218,6 +232,7 @@ class CrmSettingsPanel(QWidget):
         """Show the last applied settings again; fetched lists stay."""
         if self.section is not None:
             self.section.show(self._baseline, self._fields)
+        self.show_site_findings()
         self._update_buttons()
 
     def confirm_leave(self) -> bool:
@@ -240,6 +255,17 @@ class CrmSettingsPanel(QWidget):
             self, self.tr("Apply your CRM settings?"),
             self.tr("You changed CRM settings without applying them. Apply them now, discard them, or stay "
                     "on this page?"), buttons, QMessageBox.StandardButton.Cancel)
+
+    def show_site_findings(self) -> None:
+        """What the site does against the options shown now (a new site test, an edit, Apply)."""
+        if self.section is not None and self._profile is not None:
+            self.section.show_site(self._site_report(), not_checked(self._profile))
+
+    def _site_report(self) -> SiteReport | None:
+        """The site's last passing test held against the shown CRM's options and fields, applied or not."""
+        shown = dataclasses.replace(self._profile, values={**self._profile.values,
+                                                           self._crm: self.section.fields(self._fields)})
+        return site_report(shown, {**self._baseline, **self.section.options()})
 
     @property
     def fetching(self) -> bool:

@@ -24,6 +24,7 @@ from ..integrations.characters import shorten
 from ..integrations.fields import Field
 from ..integrations.status import STATUS_WORDS
 from ..settings import MAX_SITE_NAME, SavedResult, SiteProfile
+from .site_findings_view import FindingsList
 from .when import when_text
 from .widgets import Mnemonics, StatusBadge, plain_text, scrolling, set_by_key
 
@@ -44,6 +45,7 @@ NEXT_STEP = {
     "keys_lost": "Click Fix… to enter it again.",
 }
 LOCKED = "Your computer's password store is locked. Unlock it and click Test again."
+NOT_CONNECTED = "Not connected yet: connect your website to check what it really does."
 KEYS_LOST = ("Needs your key again: this computer has no password store, so the key entered last time was "
              "forgotten when the app closed.")
 
@@ -76,7 +78,10 @@ def extra_text(service_id: str, result: SavedResult | None) -> str:
 
 
 class ServiceRow(QFrame):
-    """One service's line. Signals: test_requested(service_id), fix_requested(service_id)."""
+    """One service's line; a site's lists what its last passing test found on its pages.
+
+    Signals: test_requested(service_id), fix_requested(service_id) (Fix…, or Connect… for a site not
+    connected yet: see show_unconnected)."""
 
     test_requested = Signal(str)
     fix_requested = Signal(str)
@@ -100,12 +105,14 @@ class ServiceRow(QFrame):
         self.when = QLabel()
         self.when.setObjectName(f"when_{service_id}")
         self.tested_at = 0.0
+        self._pass_counts = False  # whether the last pass still holds (no value missing, no key lost)
         self.extra = QLabel()
         self.extra.setObjectName(f"extra_{service_id}")
         self.extra.setWordWrap(True)
         self.next_step = QLabel()
         self.next_step.setObjectName(f"next_{service_id}")
         self.next_step.setWordWrap(True)
+        self.findings = FindingsList(f"findings_{service_id}") if service_id in registry.SITE_IDS else None
         set_by_key(self.when, "alignment", "AlignRight|AlignVCenter")
         for label in (self.account, self.mode, self.when, self.extra, self.next_step):
             plain_text(label)
@@ -142,7 +149,9 @@ class ServiceRow(QFrame):
         grid.addWidget(self.mode, 1, 2)
         grid.addWidget(self.when, 1, 3)
         grid.addWidget(self.extra, 2, 1, 1, 3)
-        grid.addWidget(self.next_step, 3, 1, 1, 3)
+        if self.findings is not None:
+            grid.addWidget(self.findings, 3, 1, 1, 3)
+        grid.addWidget(self.next_step, 4, 1, 1, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 1)
 
@@ -169,6 +178,23 @@ class ServiceRow(QFrame):
         self.next_step.setText(self.tr("What to do: %s") % NEXT_STEP.get(status, "") if failing else "")
         self.next_step.setVisible(failing)
         self.fix_button.setVisible(failing)
+        self._pass_counts = not needed and status != "keys_lost"
+        self.show_findings(profile)
+
+    def show_findings(self, profile: SiteProfile) -> None:
+        """A site's findings as kept now: its last passing test's scan against the CRM's options."""
+        if self.findings is not None:
+            self.findings.show_profile(profile if self._pass_counts else None)
+
+    def show_unconnected(self) -> None:
+        """A site the owner has not connected: what connecting gives, and the button that opens the
+        wizard there. Nothing to test yet."""
+        name = registry.display_name(self.service_id)
+        self.badge.set_status("untested", self.tr(NOT_CONNECTED))
+        self.fix_button.setText(self.tr("Connect %s…") % name)
+        self.fix_button.setAccessibleName(self.tr("Connect %s in the setup wizard") % name)
+        for part in (self.test_button, self.account, self.mode, self.when, self.extra, self.next_step):
+            part.setVisible(False)  # nothing tested, so nothing to say of it: one line
 
     def show_locked(self) -> None:
         """The keyring is locked, so the test could not start: the saved result stays as it was."""
@@ -192,7 +218,8 @@ class Dashboard(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dashboard")
-        self.rows: dict[str, ServiceRow] = {}
+        self.rows: dict[str, ServiceRow] = {}  # the site's services: what Test all tests
+        self.unconnected: dict[str, ServiceRow] = {}  # its website, while not connected: a Connect… button
         self.keys_lost: Callable[[str], bool] = lambda _: False  # set by the controller: see Storage.keys_lost
         self.title = plain_text(QLabel())  # shows the site's name: a heading by its font, not by markup
         heading = self.title.font()
@@ -229,13 +256,19 @@ class Dashboard(QWidget):
             row.when.setText(last_tested_text(row.tested_at))
 
     def set_profile(self, profile: SiteProfile) -> None:
-        for row in self.rows.values():
+        for row in [*self.unconnected.values(), *self.rows.values()]:
             row.deleteLater()
-        self.rows = {}
+        self.rows, self.unconnected = {}, {}
         self.title.setText(self.tr("Connections — %s") % shorten(profile.name, MAX_SITE_NAME))
         services = profile.services() if profile.configured else []
         self.empty.setVisible(not services)
         self.test_all.setEnabled(bool(services))
+        for service_id in (s for s in registry.SITE_IDS if services and s not in services):
+            row = ServiceRow(service_id)
+            row.fix_requested.connect(self.fix_requested)
+            row.show_unconnected()
+            self.rows_box.addWidget(row)
+            self.unconnected[service_id] = row
         for service_id in services:
             row = ServiceRow(service_id, keys_lost=lambda sid: self.keys_lost(sid))
             row.test_requested.connect(lambda sid: self.test_requested.emit([sid]))
@@ -248,6 +281,11 @@ class Dashboard(QWidget):
     def show_saved(self, profile: SiteProfile) -> None:
         for service_id, row in self.rows.items():
             row.show_saved(profile.results.get(service_id), profile)
+
+    def show_findings(self, profile: SiteProfile) -> None:
+        """The site's findings again: a new test of the site or of its CRM, or new CRM options, changes them."""
+        for row in self.rows.values():
+            row.show_findings(profile)
 
     def show_locked(self, services: list[str]) -> None:
         for row in (self.rows[s] for s in services if s in self.rows):

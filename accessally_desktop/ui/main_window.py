@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.dashboard.test_requested.connect(controller.test)
         self.dashboard.fix_requested.connect(controller.fix)
         controller.site_changed.connect(self.refresh)
+        controller.result_arrived.connect(self._result_arrived)
         controller.notice.connect(self.add_notice)
         for name, text in controller.notices.items():  # said before this window was built
             self.add_notice(text, name)
@@ -245,6 +246,14 @@ class MainWindow(QMainWindow):
     def _crm_options_applied(self, options) -> None:
         self.controller.profile.options = options
         self.controller.save_settings()
+        self.dashboard.show_findings(self.controller.profile)  # the site is held against the new options
+
+    def _result_arrived(self, _service_id: str) -> None:
+        """A new result of the site (its pages) or of its CRM (the account id expected there) changes the
+        site's findings on both pages."""
+        self.dashboard.show_findings(self.controller.profile)
+        if self._crm_panel is not None:
+            self._crm_panel.show_site_findings()
 
     def add_notice(self, text: str, name: str) -> None:
         """A warning banner at the top: it informs without blocking the window."""
