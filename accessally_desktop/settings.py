@@ -82,6 +82,13 @@ class SiteProfile:
         site = [s for s in registry.SITE_IDS if self.values.get(s) or s in self.results]
         return [*site, *registry.LICENSE_IDS, *crm, *(s for s in registry.PAYMENT_IDS if s in self.payments)]
 
+    def keep_result(self, service_id: str, result: SavedResult) -> None:
+        """Keep a service's latest result. A passing site test names the site's canonical address: the
+        license and Stripe's webhook check use that from then on."""
+        self.results[service_id] = result
+        if service_id in registry.SITE_IDS and result.status == "ok" and result.extra.get("site_url"):
+            self.site_url = result.extra["site_url"]
+
     def variant(self, service_id: str) -> str:
         """The service's active variant ("test", "live"): as chosen, else its first; "" if it has none."""
         declared = [v.id for v in registry.get(service_id).variants]

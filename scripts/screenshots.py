@@ -38,9 +38,12 @@ def main(out_dir: str, *, dark: bool = False) -> int:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
     servers = {}
-    for service_id in ("wordpress", "license", "activecampaign", "stripe", "paypal"):
+    for service_id in ("wordpress", "license", "drip", "stripe", "paypal"):
         servers[service_id] = server_class(service_id)().start()
         os.environ[override_env_var(service_id)] = servers[service_id].url
+    from accessally_desktop.sandbox import demo_tracking
+
+    servers["wordpress"].switch(head=demo_tracking())  # the CRM panel and the site row then show what they find
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     from accessally_desktop.ui.main import AppController
@@ -80,11 +83,11 @@ def main(out_dir: str, *, dark: bool = False) -> int:
     tested("license")
     shot("3-license")
     wizard.next()
-    wizard.crm.choice.set_value("activecampaign")
+    wizard.crm.choice.set_value("drip")
     shot("4-crm")
     wizard.next()
-    wizard.box("activecampaign").form.set_values(servers["activecampaign"].credentials())
-    tested("activecampaign")
+    wizard.box("drip").form.set_values(servers["drip"].credentials())
+    tested("drip")
     shot("5-crm-credentials")
     wizard.next()
     wizard.payments.use["stripe"].setChecked(True)

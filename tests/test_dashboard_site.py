@@ -124,4 +124,24 @@ def test_a_site_not_connected_yet_has_a_row_that_opens_the_wizard(qtbot) -> None
         QTimer.singleShot(0, connect.click)
     assert fixing.args == [SITE_ID]
     qtbot.waitUntil(lambda: controller.wizard is not None, timeout=5000)  # the controller's fix opened it
+    assert controller.wizard.currentPage().objectName() == "page_site"
     controller.wizard.close()
+
+
+def test_a_site_test_from_the_dashboard_keeps_the_sites_canonical_address(qtbot, serve) -> None:
+    """The license and Stripe's webhook check use the site's address: the one the site says is its own."""
+    wordpress = serve(SITE_ID)
+    canonical = wordpress.url.replace("127.0.0.1", "localhost")
+    wordpress.switch(canonical=canonical)
+    with_scanned_site({"/": lambda a: page()}, wordpress)
+    settings = SettingsStore().load().settings
+    settings.current().values[SITE_ID]["site_url"] = wordpress.url  # as typed: the address that redirects
+    SettingsStore().save(settings)
+    controller = start_app(qtbot)
+    assert controller.profile.site_url != canonical
+    row = controller.window.dashboard.rows[SITE_ID]
+    row.test_button.click()
+    qtbot.waitUntil(lambda: not row.busy.isVisible(), timeout=15000)
+    assert row.badge.text.text().startswith("Connected to"), row.badge.text.text()
+    assert controller.profile.site_url == canonical
+    assert SettingsStore().load().settings.current().site_url == canonical

@@ -40,6 +40,19 @@ def test_paypal_wrong_environment_is_shown_in_the_sandbox(sandbox) -> None:
     assert result.status == Status.WRONG_ENVIRONMENT
 
 
+def test_the_sandbox_site_carries_the_demo_crms_tracking_scripts(sandbox) -> None:
+    """--sandbox shows the whole site check: the demo site's pages carry the demo Ontraport and Drip scripts."""
+    from accessally_desktop.integrations import registry
+    from accessally_desktop.sandbox import drip, ontraport
+
+    result = registry.get("wordpress").test(sandbox.demo_credentials()["wordpress"], timeout=20)
+    assert result.ok, result
+    scripts = result.details()["tracking"]["scripts"]
+    sampled = result.details()["tracking"]["pages_sampled"]
+    assert [(s["account"], s["pages"]) for s in scripts["ontraport"]] == [(str(ontraport.ACCOUNT_ID), sampled)]
+    assert [(s["account"], s["pages"]) for s in scripts["drip"]] == [(drip.ACCOUNT_ONE["id"], sampled)]
+
+
 def test_sandbox_wizard_says_so_and_fills_in_demo_values(qtbot, sandbox, memory_keyring) -> None:
     controller = AppController(SettingsStore(config_dir() / "sandbox"), secret_store=MemoryStore(),
                                sandbox=sandbox.demo_credentials())

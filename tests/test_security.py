@@ -30,13 +30,14 @@ def logging_to_file():
 
 @pytest.fixture
 def services(serve):
-    return {service_id: serve(service_id) for service_id in ("license", "drip", "stripe")}
+    return {service_id: serve(service_id) for service_id in ("wordpress", "license", "drip", "stripe")}
 
 
 def test_no_secret_reaches_any_file_after_a_full_session(qtbot, services, user_dirs, tmp_path,
                                                          logging_to_file) -> None:
+    password = services["wordpress"].credentials()["application_password"]  # shown in groups of four
     secrets = [services["license"].credentials()["license_key"], services["drip"].credentials()["api_token"],
-               services["stripe"].credentials()["secret_key"]]
+               services["stripe"].credentials()["secret_key"], password, password.replace(" ", "")]
     exports = tmp_path / "exports"
     exports.mkdir()
 

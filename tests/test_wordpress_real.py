@@ -17,9 +17,6 @@ from accessally_desktop.integrations.wordpress import (
     find_authorization,
 )
 
-# The fixture comes from the wp-fixture branch (tests/support/real_wordpress.py and its conftest fixture);
-# until both are merged this module skips. Drop this line once they are.
-
 WORDPRESS = registry.get("wordpress")
 
 

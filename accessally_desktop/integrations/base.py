@@ -167,6 +167,7 @@ class Integration(ABC):
             cleaned[self.variant_key] = chosen
             return []
         allowed = " or ".join(repr(v.id) for v in self.variants)
+        cleaned[self.variant_key] = chosen  # the problem names a value the report holds
         return [Problem(self.variant_key, "error", f"The {self.name} {self.variant_key} must be {allowed}.")]
 
     def variant_for(self, values: Mapping[str, str]) -> str:

@@ -48,6 +48,7 @@ class Sandbox:
         self.servers["paypal"] = paypal(environment="sandbox").start()
         self.env["ACCESSALLY_DESKTOP_PAYPAL_SANDBOX_URL"] = self.servers["paypal"].url
         self.env["ACCESSALLY_DESKTOP_PAYPAL_LIVE_URL"] = self.paypal_live.url
+        self.servers["wordpress"].switch(head=demo_tracking())  # the panel and the site row find them
 
     def demo_credentials(self) -> dict[str, dict[str, str]]:
         """Values that pass, per service (shown to newcomers in sandbox mode)."""
@@ -58,3 +59,13 @@ class Sandbox:
     def stop(self) -> None:
         for server in [*self.servers.values(), self.paypal_live]:
             server.stop()
+
+
+def demo_tracking() -> str:
+    """What AccessAlly prints on the demo site with tracking on: the demo Ontraport and Drip accounts' scripts."""
+    from ..integrations import drip, ontraport
+    from . import drip as drip_stand_in
+    from . import ontraport as ontraport_stand_in
+
+    return (ontraport.tracking_snippet(str(ontraport_stand_in.ACCOUNT_ID))
+            + drip.tracking_snippet(drip_stand_in.ACCOUNT_ONE["id"]))

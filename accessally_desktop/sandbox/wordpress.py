@@ -56,6 +56,7 @@ class Conditions:
     permalinks: str = "pretty"  # "plain": the API only through ?rest_route=
     canonical: str = ""  # the site's own address (e.g. http://localhost:PORT); its pages redirect there
     link_header: bool = True  # False: a plugin removed the Link header (the <head> link stays)
+    head: str = ""  # more in every page's <head>, as plugins print it (the tracking scripts AccessAlly adds)
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -123,6 +124,7 @@ class WordPressSandbox(SandboxServer):
         link = f"<link rel=\"https://api.w.org/\" href=\"{root}\" />" if linked else ""
         body = (f"<!DOCTYPE html><html lang=\"en-US\"><head><meta charset=\"UTF-8\"><title>{html.escape(title)} "
                 f"&#8211; {html.escape(SITE_NAME)}</title>{link}<meta name=\"generator\" content=\"WordPress 6.1.9\" />"
+                f"{self.conditions.head}"
                 f"</head><body><h1>{html.escape(title)}</h1></body></html>")
         headers = {"Link": f"<{self.root_url(home)}>; rel=\"https://api.w.org/\""} if linked and self.conditions.link_header else {}
         return text_response(body, status, "text/html; charset=UTF-8", headers)

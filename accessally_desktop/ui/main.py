@@ -365,7 +365,7 @@ class AppController(QObject):
         profile = self.settings.sites.get(site)
         if profile is None:
             return
-        profile.results[result.service] = saved_result(result, time.time())
+        profile.keep_result(result.service, saved_result(result, time.time()))
         self.save_settings()
         if site == self.site:
             self._show_row(result.service)
