@@ -157,3 +157,41 @@ def test_sigterm_while_idle_ends_cleanly_and_keeps_the_windows_place(tmp_path: P
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert '"geometry"' in (folder / "settings.json").read_text()
+
+
+TYPED_THEN_TERMINATED = r"""
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit
+app = QApplication(sys.argv[:1])
+
+def type_then_terminate():
+    wizard = next((w for w in app.topLevelWidgets() if w.objectName() == "setup_wizard" and w.isVisible()), None)
+    if wizard is None:
+        QTimer.singleShot(100, type_then_terminate)
+        return
+    wizard.next()  # the site's page: the wizard puts the cursor in its first field
+    field = wizard.findChild(QLineEdit, "wordpress.site_url")
+    if TYPED:
+        field.setText("https://members.example.com")  # not saved: closing would ask to discard it
+    print("focused" if app.focusWidget() is field else "not focused", flush=True)
+    QTimer.singleShot(300, lambda: os.kill(os.getpid(), signal.SIGTERM))
+
+QTimer.singleShot(500, type_then_terminate)
+TYPED = sys.argv[1] == "typed"
+from accessally_desktop.app import main
+sys.exit(main(["--sandbox"]))
+"""
+
+
+@pytest.mark.parametrize("typed", ["typed", "arrived"])
+def test_sigterm_with_the_wizard_open_ends_at_once_without_asking_or_crashing(tmp_path: Path, typed: str) -> None:
+    """SIGTERM quits without questions (the wizard's "Discard what you typed?" used to hold the app open
+    for ever), and the windows end whole (a focused field losing focus as its window was destroyed crashed)."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-X", "faulthandler", "-c", TYPED_THEN_TERMINATED, typed],
+                          env=app_env(tmp_path, "slow_keyring.SlowKeyring"), capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split()[-1:] == ["focused"], done.stdout
+    assert done.returncode == 0 and "Fatal Python error" not in done.stderr, done.stderr[-2000:]
+    assert time.monotonic() - started < 20

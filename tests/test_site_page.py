@@ -127,3 +127,11 @@ def test_the_site_can_be_left_for_later_and_stays_so_when_the_wizard_runs_again(
     again = make_wizard(qtbot)
     go_next(qtbot, again)
     assert again.findChild(QCheckBox, "site_later").isChecked() and next_enabled(again)
+
+
+def test_looking_at_the_site_page_and_closing_does_not_ask_to_discard_anything(qtbot, dialogs) -> None:
+    wizard = make_wizard(qtbot)
+    go_next(qtbot, wizard)
+    assert wizard.currentPage().objectName() == "page_site"
+    wizard.close()
+    assert not wizard.isVisible() and dialogs.asked == []

@@ -393,7 +393,7 @@ class AppController(QObject):
         log.info("asked to end (SIGTERM); quitting")
         self.cancel_tests()
         self.remember_window()
-        QApplication.instance().quit()
+        QApplication.instance().exit(0)  # quit() would first close each window, and the wizard's asks
 
     def cancel_tests(self) -> None:
         for test in self.running.values():

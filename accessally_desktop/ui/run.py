@@ -96,6 +96,8 @@ def _run(app: QApplication, controller: AppController, args: argparse.Namespace)
         return code
     finally:
         controller.cancel_tests()
+        for window in app.topLevelWidgets():  # hidden while whole: a focused field losing focus as its window
+            window.hide()                     # is destroyed runs its slots on half-deleted widgets (a crash)
         finish_workers(code)
 
 

@@ -383,8 +383,10 @@ class SetupWizard(QWizard):
             event.accept()
 
 def _choices(profile: SiteProfile) -> tuple:
-    """What a site is set to use, as the owner sees it: an unset variant is the service's first."""
-    chosen = {s: (profile.variant(s), profile.kind(s)) for s in profile.services()}
+    """What a site is set to use, as the owner sees it: an unset variant is the service's first. (A
+    connection left as it was, like the site's empty page, is no choice.)"""
+    chosen = {s: (profile.variant(s), profile.kind(s)) for s in profile.services()
+              if registry.get(s).variants or registry.get(s).kinds}
     return profile.crm, sorted(profile.payments), profile.payments_later, chosen
 
 
