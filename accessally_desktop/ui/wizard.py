@@ -41,7 +41,7 @@ from .service_box import ServiceBox, Tested
 from .site_page import SitePage
 from .welcome_page import WelcomePage
 from .when import when_text
-from .widgets import result_text, window_title
+from .widgets import window_title
 from .wizard_pages import (
     CredentialPage,
     CrmCredentialsPage,
@@ -211,17 +211,6 @@ class SetupWizard(QWizard):
         return values
 
     # -- summary -----------------------------------------------------------------------------------
-
-    def summary_line(self, service_id: str) -> tuple[Status | str, str]:
-        box = self.box(service_id)
-        result = box.current_result()
-        if result is None or (service_id in self.untested and not result.ok):
-            return "untested", self.tr("Not tested — saved as entered; test it from the dashboard later.")
-        account = result.account.name or result.account.id
-        extra = f" — {account}" if account and account not in result.message else ""
-        mode = result.account.mode
-        mode_note = f" ({mode} mode)" if mode and mode not in result.message else ""
-        return result.status, f"{result_text(result)}{extra}{mode_note}"
 
     def storage_description(self) -> str:
         if self.storage_note:

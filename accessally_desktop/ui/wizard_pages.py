@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from ..integrations import registry
+from ..integrations import Status, registry
 from .service_box import ServiceBox
-from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, plain_text, scrolling
+from .widgets import ChoiceGroup, Mnemonics, StatusBadge, alt_letter, plain_text, result_text, scrolling
 
 if TYPE_CHECKING:
     from .wizard import SetupWizard
@@ -323,8 +323,20 @@ class SummaryPage(QWizardPage):
             name = registry.get(service_id).name
             badge = StatusBadge()
             badge.setObjectName(f"summary_{service_id}")
-            badge.set_status(*self.setup.summary_line(service_id))
+            badge.set_status(*self.summary_line(service_id))
             self.rows.addRow(QLabel(f"<b>{name}</b>"), badge)
         if self.setup.field("payments.later"):
             self.rows.addRow(QLabel(self.tr("<b>Payments</b>")), QLabel(self.tr("Set up later")))
         self.where.setText(self.setup.storage_description())
+
+    def summary_line(self, service_id: str) -> tuple[Status | str, str]:
+        """A service's line: its result with the account and mode it names, or why it is untested."""
+        box = self.setup.box(service_id)
+        result = box.current_result()
+        if result is None or (service_id in self.setup.untested and not result.ok):
+            return "untested", self.tr("Not tested — saved as entered; test it from the dashboard later.")
+        account = result.account.name or result.account.id
+        extra = f" — {account}" if account and account not in result.message else ""
+        mode = result.account.mode
+        mode_note = f" ({mode} mode)" if mode and mode not in result.message else ""
+        return result.status, f"{result_text(result)}{extra}{mode_note}"
