@@ -19,7 +19,6 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from .. import integrations
 from ..integrations import Status, registry
 from ..integrations.options import Pick
-from .widgets import ChoiceGroup, heading, without_alt_letter
+from .widgets import ChoiceGroup, MoneyBadge, heading, without_alt_letter
 from .workers import LiveTest, warm_up
 
 if TYPE_CHECKING:
@@ -111,12 +110,9 @@ class ServiceBox(QWidget):
         self.panel.cancel_requested.connect(self.cancel_test)
         demo = (wizard.sandbox or {}).get(service_id)
         if demo:
-            fill = QPushButton(self.tr("Fill in the sandbox's demo values"))
-            fill.setObjectName(f"demo_{service_id}")
-            fill.clicked.connect(lambda: self.fill(dict(demo)))
-            from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
+            from .welcome_page import add_demo_button  # the sandbox only
 
-            layout.insertWidget(0, fill, 0, Qt.AlignmentFlag.AlignLeft)
+            add_demo_button(layout, service_id, lambda: self.fill(dict(demo)))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter in a field runs this box's test, instead of the wizard's default button (Next)."""
@@ -133,7 +129,7 @@ class ServiceBox(QWidget):
         self.variant_choice = ChoiceGroup([(v.id, self.tr(v.label)) for v in self.variants.values()],
                                           self.tr("%s %s") % (self.integration.name, key), horizontal=True)
         self.variant_choice.setObjectName(f"{self.service_id}_{key}")
-        self.badge = QLabel()
+        self.badge = MoneyBadge()
         self.badge.setObjectName(f"{self.service_id}_{key}_badge")
         self.move_values = QPushButton()
         self.move_values.setObjectName(f"{self.service_id}_move_keys")
@@ -308,12 +304,7 @@ class ServiceBox(QWidget):
         for form in self.forms():
             form.context = {self.integration.variant_key: self.variant}
         shown = self.variants[self.variant]
-        name = self.tr(shown.label).upper()
-        self.badge.setText(self.tr("● %s — real payments") % name if shown.real_money
-                           else self.tr("● %s — no real money") % name)
-        self.badge.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
-                                 + ("background: #1b7f3b;" if shown.real_money else "background: #b35c00;"))
-        self.badge.setAccessibleName(self.badge.text())
+        self.badge.show_variant(self.tr(shown.label), real_money=shown.real_money)
 
     def _kind_changed(self, kind: str) -> None:
         self._show_kind()

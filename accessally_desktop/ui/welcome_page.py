@@ -1,9 +1,10 @@
 """The wizard's first page: what to have at hand, where the keys will be kept (said before anything is
-typed), and in the sandbox the demo values that pass."""
+typed), and in the sandbox the demo values that pass (and each box's button that fills them in)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizardPage
@@ -31,6 +32,18 @@ def _sandbox_banner(demo: dict[str, dict[str, str]]) -> QLabel:
         "one character to see a failure.</p><table cellspacing='4'>" + rows + "</table>")
     label.setObjectName("sandbox_banner")
     return label
+
+
+def add_demo_button(layout: QVBoxLayout, service_id: str, fill: Callable[[], None]) -> None:
+    """A service box's "Fill in the sandbox's demo values", at its top."""
+    from PySide6.QtCore import Qt  # the sandbox only: the wizard itself opens without `Qt`
+    from PySide6.QtWidgets import QPushButton
+
+    button = QPushButton()
+    button.setText(button.tr("Fill in the sandbox's demo values"))
+    button.setObjectName(f"demo_{service_id}")
+    button.clicked.connect(fill)
+    layout.insertWidget(0, button, 0, Qt.AlignmentFlag.AlignLeft)
 
 
 def _label(integration: Integration, name: str) -> str:

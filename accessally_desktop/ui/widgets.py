@@ -302,3 +302,14 @@ class Mnemonics(QObject):
         if event.type() == QEvent.Type.Show:  # a part just shown may bring a letter another has
             self.refresh()
         return False
+
+
+class MoneyBadge(QLabel):
+    """Which of a service's variants is shown, and whether it moves real money, in words and colour."""
+
+    def show_variant(self, label: str, *, real_money: bool) -> None:
+        name = label.upper()
+        self.setText(self.tr("● %s — real payments") % name if real_money else self.tr("● %s — no real money") % name)
+        self.setStyleSheet("padding: 2px 8px; border-radius: 8px; font-weight: bold; color: white; "
+                           + ("background: #1b7f3b;" if real_money else "background: #b35c00;"))
+        self.setAccessibleName(self.text())
