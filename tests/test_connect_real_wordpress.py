@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from queue import Queue
 
@@ -68,13 +67,14 @@ class App:
         assert line.startswith(f"{word} "), line
         return line[len(word) + 1:]
 
-    def wait_listening(self) -> None:
+    def wait_listening(self, qtbot) -> None:
         from accessally_desktop.ui.handoff import socket_name
 
-        deadline = time.monotonic() + 30
-        while not Path(socket_name(self.config)).exists():
-            assert self.process.poll() is None and time.monotonic() < deadline, "the app never listened"
-            time.sleep(0.05)
+        def listening() -> bool:
+            assert self.process.poll() is None, "the app ended before it listened"
+            return Path(socket_name(self.config)).exists()
+
+        qtbot.waitUntil(listening, timeout=30000)
 
     def browser_opens(self, link: str) -> subprocess.CompletedProcess:
         """What the system does with the app's link: start the app with it."""
@@ -99,14 +99,14 @@ def app(real_wordpress, tmp_path: Path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the running copy is ended with SIGTERM")
-def test_approving_in_the_browser_connects_the_app_with_a_working_password(real_wordpress, app: App) -> None:
+def test_approving_in_the_browser_connects_the_app_with_a_working_password(qtbot, real_wordpress, app: App) -> None:
     from accessally_desktop.integrations.wordpress_authorize import APP_ID, APP_NAME
 
     opened = app.said("OPEN")
     with contextlib.closing(real_wordpress.login(real_wordpress.admin)) as browser:
         approval = real_wordpress.approve(browser, opened)
     assert approval.location and approval.location.startswith("accessally-desktop://wordpress-connected?state=")
-    app.wait_listening()
+    app.wait_listening(qtbot)
     second = app.browser_opens(approval.location)
     assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
     site, user, password = app.said("CONNECTED").split(" ", 2)
@@ -120,10 +120,10 @@ def test_approving_in_the_browser_connects_the_app_with_a_working_password(real_
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the running copy is ended with SIGTERM")
-def test_rejecting_in_the_browser_says_what_to_click(real_wordpress, app: App) -> None:
+def test_rejecting_in_the_browser_says_what_to_click(qtbot, real_wordpress, app: App) -> None:
     opened = app.said("OPEN")
     with contextlib.closing(real_wordpress.login(real_wordpress.admin)) as browser:
         location = real_wordpress.reject(browser, opened)
-    app.wait_listening()
+    app.wait_listening(qtbot)
     assert app.browser_opens(location).returncode == 0
     assert "Yes, I approve of this connection" in app.said("FAILED")

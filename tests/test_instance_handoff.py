@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -60,13 +59,14 @@ class RunningApp:
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_listening(self) -> None:
+    def wait_listening(self, qtbot) -> None:
         name = Path(self.socket_name())
-        deadline = time.monotonic() + 30
-        while not name.exists():
+
+        def listening() -> bool:
             assert self.process.poll() is None, self.process.stderr.read()
-            assert time.monotonic() < deadline, "the first copy never listened"
-            time.sleep(0.05)
+            return name.exists()
+
+        qtbot.waitUntil(listening, timeout=30000)
 
     def socket_name(self) -> str:
         from accessally_desktop.ui.handoff import socket_name
@@ -99,8 +99,8 @@ def first_copy(tmp_path: Path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends the first copy here")
-def test_a_second_copy_with_a_link_hands_it_over_and_exits_without_a_window(first_copy: RunningApp) -> None:
-    first_copy.wait_listening()
+def test_a_second_copy_with_a_link_hands_it_over_and_exits_without_a_window(qtbot, first_copy: RunningApp) -> None:
+    first_copy.wait_listening(qtbot)
     second = first_copy.second_copy(LINK)
     assert second.returncode == 0, second.stderr
     assert "Traceback" not in second.stderr
@@ -110,20 +110,20 @@ def test_a_second_copy_with_a_link_hands_it_over_and_exits_without_a_window(firs
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends the first copy here")
-def test_a_second_copy_without_a_link_brings_the_first_to_the_front(first_copy: RunningApp) -> None:
-    first_copy.wait_listening()
+def test_a_second_copy_without_a_link_brings_the_first_to_the_front(qtbot, first_copy: RunningApp) -> None:
+    first_copy.wait_listening(qtbot)
     second = first_copy.second_copy()
     assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
     assert first_copy.next_line() == "RAISED"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM ends the first copy here")
-def test_the_listener_passes_on_only_the_apps_own_links(qapp, first_copy: RunningApp) -> None:
+def test_the_listener_passes_on_only_the_apps_own_links(qtbot, first_copy: RunningApp) -> None:
     from PySide6.QtNetwork import QLocalSocket
 
     from accessally_desktop.ui.handoff import MAX_MESSAGE, hand_off
 
-    first_copy.wait_listening()
+    first_copy.wait_listening(qtbot)
     assert hand_off("https://attacker.example/?state=S1", first_copy.socket_name())  # answered, dropped
     overlong = QLocalSocket()
     overlong.connectToServer(first_copy.socket_name())
