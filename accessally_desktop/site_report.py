@@ -19,9 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SiteReport:
-    """The findings, which site test they come from and when it ran (epoch seconds)."""
+    """The findings, and when the site test they come from ran (epoch seconds)."""
 
-    service_id: str
     tested_at: float
     findings: tuple[SiteFinding, ...]
 
@@ -43,10 +42,9 @@ def site_report(profile: SiteProfile, crm_options: Mapping[str, Any] | None = No
         scan = SiteScan.from_details(saved.facts[TRACKING])
         crm = profile.crm
         if crm not in registry.CRM_IDS:
-            return SiteReport(service_id, saved.tested_at, site_notes(scan))
+            return SiteReport(saved.tested_at, site_notes(scan))
         tested = profile.results.get(crm)
         account = tested.account_id if tested is not None and tested.status == "ok" else ""
         chosen = profile.options.get(crm, {}) if crm_options is None else crm_options
-        return SiteReport(service_id, saved.tested_at,
-                          findings(scan, crm, chosen, profile.values.get(crm, {}), account))
+        return SiteReport(saved.tested_at, findings(scan, crm, chosen, profile.values.get(crm, {}), account))
     return None

@@ -89,17 +89,12 @@ class SitePage(CredentialPage):
         for row in self.connect_rows.values():
             row.cancel()
 
-    def keyPressEvent(self, event) -> None:
-        """Esc while the app waits for the browser stops waiting; only the next Esc asks to close."""
-        from PySide6.QtCore import Qt  # on a key press, never at start-up
-
+    def stop_running(self) -> bool:
+        """Also stops waiting for the browser (Esc)."""
         busy = [row for row in self.connect_rows.values() if row.busy()]
-        if event.key() == Qt.Key.Key_Escape and busy:
-            for row in busy:
-                row.cancel()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        for row in busy:
+            row.cancel()
+        return super().stop_running() or bool(busy)
 
 
 class ConnectRow(QWidget):

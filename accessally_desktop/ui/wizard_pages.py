@@ -133,16 +133,20 @@ class CredentialPage(LazyPage):
             (empty or inputs)[0].setFocus()
 
     def keyPressEvent(self, event) -> None:
-        """Esc while a test runs cancels the test; only the next Esc asks to close the wizard."""
+        """Esc while something runs stops it; only the next Esc asks to close the wizard."""
         from PySide6.QtCore import Qt  # on a key press, never at start-up
 
-        running = [box for box in self.boxes() if box.running]
-        if event.key() == Qt.Key.Key_Escape and running:
-            for box in running:
-                box.cancel_test()
+        if event.key() == Qt.Key.Key_Escape and self.stop_running():
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def stop_running(self) -> bool:
+        """Cancel the tests running on the page; whether there was one."""
+        running = [box for box in self.boxes() if box.running]
+        for box in running:
+            box.cancel_test()
+        return bool(running)
 
     def watch(self, box: ServiceBox) -> ServiceBox:
         box.changed.connect(self.completeChanged)
