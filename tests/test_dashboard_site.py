@@ -144,4 +144,5 @@ def test_a_site_test_from_the_dashboard_keeps_the_sites_canonical_address(qtbot,
     qtbot.waitUntil(lambda: not row.busy.isVisible(), timeout=15000)
     assert row.badge.text.text().startswith("Connected to"), row.badge.text.text()
     assert controller.profile.site_url == canonical
-    assert SettingsStore().load().settings.current().site_url == canonical
+    qtbot.waitUntil(lambda: SettingsStore().load().settings.current().site_url == canonical,
+                    timeout=5000)  # the settings are written on a worker
